@@ -1,1 +1,277 @@
+//! Test harness: a real PostgreSQL with pgvector, one database per test, and the real router.
+//!
+//! The first test of a run creates a migrated template database (under an advisory lock, so that
+//! parallel test processes build it once); every test then gets its own
+//! `CREATE DATABASE … TEMPLATE …` copy, dropped when the test ends. `./tribe test` sweeps copies
+//! that a killed run left behind.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use sea_orm::sqlx::{AssertSqlSafe, Connection, PgConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+};
+use sea_orm_migration::MigratorTrait;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const TEMPLATE_LOCK_KEY: i64 = 0x7472_6962_655f_7470; // "tribe_tp"
+
+/// The server's DATABASE_URL: the database cluster the tests create their databases in.
+pub fn admin_url() -> String {
+    let _ = dotenvy::dotenv();
+    std::env::var("DATABASE_URL").expect(
+        "DATABASE_URL is not set: run the tests with ./tribe test, which provides a database",
+    )
+}
+
+/// The same cluster, another database.
+pub fn url_for(database: &str) -> String {
+    let admin = admin_url();
+    let (base, _) = admin.rsplit_once('/').expect("DATABASE_URL has a database name");
+    format!("{base}/{database}")
+}
+
+async fn admin_connection() -> PgConnection {
+    PgConnection::connect(&url_for("postgres")).await.expect("connect to the postgres database")
+}
+
+/// The template's name changes with the set of migrations, so a new migration gets a new template.
+fn template_name() -> String {
+    let names: Vec<String> =
+        migration::Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for byte in names.join(",").bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    format!("tribe_tpl_{hash:016x}")
+}
+
+async fn ensure_template(admin: &mut PgConnection) -> String {
+    let template = template_name();
+    sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(TEMPLATE_LOCK_KEY)
+        .execute(&mut *admin)
+        .await
+        .expect("advisory lock");
+    let exists: Option<i32> =
+        sea_orm::sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+            .bind(&template)
+            .fetch_optional(&mut *admin)
+            .await
+            .expect("look up template");
+    if exists.is_none() {
+        // Built under another name and renamed when complete: a half-built template is never used.
+        let building = format!("{template}_building");
+        exec(admin, &format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).await;
+        exec(admin, &format!("CREATE DATABASE {building}")).await;
+        let db = connect(&url_for(&building)).await;
+        migration::Migrator::up(&db, None).await.expect("migrate the template");
+        db.close().await.expect("close template connection");
+        exec(admin, &format!("ALTER DATABASE {building} RENAME TO {template}")).await;
+    }
+    sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(TEMPLATE_LOCK_KEY)
+        .execute(&mut *admin)
+        .await
+        .expect("advisory unlock");
+    template
+}
+
+async fn exec(conn: &mut PgConnection, sql: &str) {
+    sea_orm::sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .execute(&mut *conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+pub async fn connect(url: &str) -> DatabaseConnection {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options.max_connections(10).sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+    Database::connect(options).await.expect("connect to the test database")
+}
+
+/// A database of the test's own, dropped when the value is dropped.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    /// A fresh copy of the migrated template.
+    pub async fn migrated() -> Self {
+        let mut admin = admin_connection().await;
+        let template = ensure_template(&mut admin).await;
+        let name = new_name();
+        exec(&mut admin, &format!("CREATE DATABASE {name} TEMPLATE {template}")).await;
+        Self { url: url_for(&name), name }
+    }
+
+    /// An empty database, with no migrations applied.
+    pub async fn empty() -> Self {
+        let mut admin = admin_connection().await;
+        let name = new_name();
+        exec(&mut admin, &format!("CREATE DATABASE {name}")).await;
+        Self { url: url_for(&name), name }
+    }
+
+    pub async fn connect(&self) -> DatabaseConnection {
+        connect(&self.url).await
+    }
+
+    /// Refuses every connection to this database and closes those open: the database is "gone"
+    /// as far as a client can tell.
+    pub async fn go_away(&self) {
+        let mut admin = admin_connection().await;
+        exec(&mut admin, &format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false", self.name))
+            .await;
+        exec(
+            &mut admin,
+            &format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+                self.name
+            ),
+        )
+        .await;
+    }
+
+    pub async fn come_back(&self) {
+        let mut admin = admin_connection().await;
+        exec(&mut admin, &format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true", self.name))
+            .await;
+    }
+}
+
+fn new_name() -> String {
+    format!("tribe_test_{}", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Drop cannot await; a thread with its own runtime does the async work.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(async move {
+                    if let Ok(mut admin) = PgConnection::connect(&url_for("postgres")).await {
+                        let _ =
+                            sea_orm::sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut admin).await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
+}
+
+/// The server's configuration for a test database, with overrides.
+pub fn config_for(db: &TestDb, overrides: &[(&str, &str)]) -> server::Config {
+    let mut vars: HashMap<String, String> = HashMap::new();
+    vars.insert("DATABASE_URL".into(), db.url.clone());
+    vars.insert("DATABASE_TIMEOUT_SECS".into(), "2".into());
+    vars.insert("DATABASE_MAX_CONNECTIONS".into(), "5".into());
+    for (k, v) in overrides {
+        vars.insert((*k).into(), (*v).into());
+    }
+    server::Config::from_lookup(|k| vars.get(k).cloned()).expect("valid test configuration")
+}
+
+/// The real application on its own database, driven in-process through its router.
+pub struct TestApp {
+    pub db: TestDb,
+    pub app: server::App,
+}
+
+pub struct HttpResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body))
+        })
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let db = TestDb::migrated().await;
+        let app = server::App::build(config_for(&db, &[])).await.expect("build the app");
+        Self { db, app }
+    }
+
+    /// A seeded application: the prototype data is loaded.
+    pub async fn seeded() -> Self {
+        let this = Self::spawn().await;
+        seed::run(&this.app.db).await.expect("seed");
+        this
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> HttpResponse {
+        let response = self.app.router().oneshot(request).await.expect("router never fails");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.expect("read body").to_bytes().to_vec();
+        HttpResponse { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> HttpResponse {
+        self.request(Request::get(path).body(Body::empty()).expect("request")).await
+    }
+
+    /// POST /graphql as a browser client would send it; returns the whole JSON response.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let response = self
+            .request(
+                Request::post("/graphql")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::ACCEPT, "application/graphql-response+json, application/json")
+                    .body(Body::from(body))
+                    .expect("request"),
+            )
+            .await;
+        response.json()
+    }
+
+    pub async fn rows(&self, sql: &str) -> Vec<String> {
+        query_lines(&self.app.db, sql).await
+    }
+}
+
+/// Runs `sql`, whose single column is named `line`, and returns the lines as text.
+pub async fn query_lines(db: &DatabaseConnection, sql: &str) -> Vec<String> {
+    db.query_all_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .iter()
+        .map(|row| {
+            row.try_get::<Option<String>>("", "line")
+                .expect("a text column named line")
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The `extensions.code` of each error in a GraphQL response.
+pub fn error_codes(response: &Value) -> Vec<String> {
+    response["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["extensions"]["code"].as_str().unwrap_or("<none>").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,1 +1,118 @@
+//! The Tribe HTTP server: configuration, start-up, router and middleware.
+//!
+//! `main` and the tests both go through [`App::build`], so the tests drive the very router that
+//! serves production.
+pub mod config;
+mod http;
+pub mod telemetry;
 
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm_migration::MigratorTrait;
+
+pub use config::{Config, ConfigError, Environment};
+
+/// Serialises start-up migrations across server instances sharing one database.
+const MIGRATION_LOCK_KEY: i64 = 0x7472_6962_655f_6d67; // "tribe_mg"
+
+pub struct App {
+    pub config: Config,
+    pub db: DatabaseConnection,
+    router: Router,
+}
+
+impl App {
+    /// Connects to the database, applies pending migrations and builds the router.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = connect(&config).await?;
+        migrate(&db).await?;
+        let schema = graphql::build_schema(
+            graphql::SchemaDeps { db: db.clone() },
+            graphql::Limits {
+                introspection: config.environment == Environment::Development,
+                ..graphql::Limits::default()
+            },
+        );
+        let router = http::router(http::AppState { db: db.clone(), schema }, &config);
+        Ok(Self { config, db, router })
+    }
+
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    pub async fn serve(self) -> anyhow::Result<()> {
+        let listener = tokio::net::TcpListener::bind(self.config.bind_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", self.config.bind_addr))?;
+        tracing::info!(addr = %self.config.bind_addr, "serving GraphQL at http://{}/graphql", self.config.bind_addr);
+        axum::serve(listener, self.router).with_graceful_shutdown(shutdown_signal()).await?;
+        self.db.close().await.ok();
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(config.database_url.clone());
+    options
+        .max_connections(config.database_max_connections)
+        .min_connections(0)
+        .connect_timeout(config.database_timeout)
+        .acquire_timeout(config.database_timeout)
+        .idle_timeout(Duration::from_secs(300))
+        // A connection that died with the database is noticed before it is handed out, so the
+        // server recovers by itself when the database returns.
+        .test_before_acquire(true)
+        .sqlx_logging(false);
+    Database::connect(options).await.context("cannot reach the database at DATABASE_URL")
+}
+
+/// Applies pending migrations at start-up, holding an advisory lock so that instances starting
+/// together apply them once.
+async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let pool = db.get_postgres_connection_pool();
+    let mut lock_conn = pool.acquire().await.context("cannot reach the database")?;
+    sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK_KEY)
+        .execute(&mut *lock_conn)
+        .await
+        .context("cannot take the migration lock")?;
+    let result = migration::Migrator::up(db, None).await.context("migrations failed");
+    sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK_KEY)
+        .execute(&mut *lock_conn)
+        .await
+        .ok();
+    result?;
+    // The extension lives in the database: check it is there, with a clear message if not.
+    db.execute_unprepared("SELECT '[1]'::vector")
+        .await
+        .context("the pgvector extension is not available in this database")?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -20,10 +20,15 @@ CREATE TYPE member_status AS ENUM ('pending', 'active', 'rejected', 'left', 'rem
 CREATE TYPE event_type AS ENUM ('project_created', 'project_shipped', 'collaboration_confirmed',
                                 'tribe_created', 'member_joined_tribe', 'builder_joined');
 
--- Keeps updated_at true whoever writes the row (the spec's TimestampMixin onupdate).
+-- Keeps updated_at true whoever writes the row (the spec's TimestampMixin onupdate). An update
+-- that changes nothing (an idempotent upsert, say) leaves it alone. Generated columns are not yet
+-- computed in a BEFORE trigger, so they are left out of the comparison.
 CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.updated_at := now();
+    IF to_jsonb(NEW) - 'updated_at' - 'search_vector'
+       IS DISTINCT FROM to_jsonb(OLD) - 'updated_at' - 'search_vector' THEN
+        NEW.updated_at := now();
+    END IF;
     RETURN NEW;
 END;
 $$;

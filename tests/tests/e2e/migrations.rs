@@ -1,0 +1,137 @@
+use migration::Migrator;
+use sea_orm_migration::MigratorTrait;
+use tests::{TestDb, query_lines};
+
+/// Everything about the public schema that a migration defines, one line per object.
+async fn schema_snapshot(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+    let queries = [
+        "SELECT concat_ws('|', 'column', table_name, column_name, data_type, udt_name, is_nullable,
+                column_default, character_maximum_length, generation_expression, collation_name) AS line
+         FROM information_schema.columns
+         WHERE table_schema = 'public' AND table_name <> 'seaql_migrations' ORDER BY 1",
+        "SELECT concat_ws('|', 'index', indexname, indexdef) AS line
+         FROM pg_indexes WHERE schemaname = 'public' AND tablename <> 'seaql_migrations' ORDER BY 1",
+        "SELECT concat_ws('|', 'constraint', conrelid::regclass::text, conname, pg_get_constraintdef(oid)) AS line
+         FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+           AND conrelid::regclass::text <> 'seaql_migrations' ORDER BY 1",
+        "SELECT concat_ws('|', 'enum', t.typname, string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)) AS line
+         FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname ORDER BY 1",
+        "SELECT concat_ws('|', 'trigger', tgrelid::regclass::text, tgname) AS line
+         FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1",
+        "SELECT concat_ws('|', 'extension', extname) AS line FROM pg_extension
+         WHERE extname <> 'plpgsql' ORDER BY 1",
+    ];
+    let mut lines = Vec::new();
+    for sql in queries {
+        lines.extend(query_lines(db, sql).await);
+    }
+    lines
+}
+
+fn has(snapshot: &[String], needle: &str) -> bool {
+    snapshot.iter().any(|line| line.contains(needle))
+}
+
+#[tokio::test]
+async fn up_down_up_leaves_the_same_schema() {
+    let test_db = TestDb::empty().await;
+    let db = test_db.connect().await;
+
+    Migrator::up(&db, None).await.expect("up");
+    let first = schema_snapshot(&db).await;
+
+    Migrator::down(&db, None).await.expect("down");
+    let after_down = schema_snapshot(&db).await;
+    assert!(after_down.is_empty(), "down leaves nothing behind: {after_down:#?}");
+
+    Migrator::up(&db, None).await.expect("up again");
+    let second = schema_snapshot(&db).await;
+    assert_eq!(first, second);
+}
+
+#[tokio::test]
+async fn the_schema_has_the_designed_columns_indexes_and_constraints() {
+    let test_db = TestDb::migrated().await;
+    let db = test_db.connect().await;
+    let s = schema_snapshot(&db).await;
+
+    for table in [
+        "users",
+        "refresh_tokens",
+        "skills",
+        "user_skills",
+        "projects",
+        "project_collaborators",
+        "tribes",
+        "tribe_members",
+        "tribe_open_roles",
+        "feed_events",
+        "follows",
+    ] {
+        assert!(has(&s, &format!("column|{table}|")), "table {table}");
+    }
+    // ULID ids sort byte-wise.
+    assert!(has(&s, "column|feed_events|id|character varying|varchar|NO|26|C"), "{s:#?}");
+    // pgvector embeddings with HNSW cosine indexes.
+    assert!(has(&s, "column|users|embedding|USER-DEFINED|vector|YES"));
+    assert!(has(&s, "column|projects|embedding|USER-DEFINED|vector|YES"));
+    assert!(has(&s, "USING hnsw (embedding vector_cosine_ops)"));
+    // Generated, weighted search vectors with GIN indexes.
+    for table in ["users", "projects", "tribes"] {
+        let line = s
+            .iter()
+            .find(|l| l.starts_with(&format!("column|{table}|search_vector|")))
+            .unwrap_or_else(|| panic!("{table}.search_vector"));
+        assert!(line.contains("setweight"), "{line}");
+        assert!(has(
+            &s,
+            &format!(
+                "{table}_search_vector_idx|CREATE INDEX {table}_search_vector_idx ON public.{table} USING gin (search_vector)"
+            )
+        ));
+    }
+    // The feed's indexes: newest first for a set of actors, and over everything.
+    assert!(has(&s, "ON public.feed_events USING btree (actor_id, id DESC)"));
+    assert!(has(
+        &s,
+        "feed_events_pkey|CREATE UNIQUE INDEX feed_events_pkey ON public.feed_events USING btree (id)"
+    ));
+    assert!(has(&s, "ON public.feed_events USING btree (created_at DESC)"));
+    assert!(has(&s, "ON public.feed_events USING btree (event_type, created_at)"));
+    // Follows: one row per pair, no self-follow, both directions indexed.
+    assert!(has(&s, "follows_pkey|PRIMARY KEY (follower_id, followee_id)"));
+    assert!(has(&s, "follows_no_self_follow|CHECK (((follower_id)::text <> (followee_id)::text))"));
+    assert!(has(&s, "ON public.follows USING btree (followee_id, follower_id)"));
+    assert!(has(
+        &s,
+        "follows_follower_id_fkey|FOREIGN KEY (follower_id) REFERENCES users(id) ON DELETE CASCADE"
+    ));
+    // Enums with the spec's values.
+    assert!(has(&s, "enum|member_status|pending,active,rejected,left,removed"));
+    assert!(has(
+        &s,
+        "enum|event_type|project_created,project_shipped,collaboration_confirmed,tribe_created,member_joined_tribe,builder_joined"
+    ));
+    assert!(has(&s, "extension|vector"));
+}
+
+#[tokio::test]
+async fn the_database_refuses_a_self_follow_and_a_duplicate_follow() {
+    let test_app = tests::TestApp::seeded().await;
+    let db = &test_app.app.db;
+    use sea_orm::ConnectionTrait;
+    let maya = "(SELECT id FROM users WHERE username = 'mayachen')";
+    let self_follow = db
+        .execute_unprepared(&format!(
+            "INSERT INTO follows (follower_id, followee_id) VALUES ({maya}, {maya})"
+        ))
+        .await;
+    assert!(self_follow.is_err());
+    let duplicate = db
+        .execute_unprepared(&format!(
+            "INSERT INTO follows (follower_id, followee_id)
+             VALUES ({maya}, (SELECT id FROM users WHERE username = 'priyasharma'))"
+        ))
+        .await;
+    assert!(duplicate.is_err(), "Maya already follows Priya in the seed");
+}

@@ -1,0 +1,73 @@
+//! SeaORM's pgvector support is not exercised by its upstream CI: this owns the round trip.
+use entity::{PgVector, user};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    IntoActiveModel, Statement,
+};
+use tests::TestApp;
+
+fn unit_vector(hot: usize) -> PgVector {
+    let mut v = vec![0.0_f32; entity::EMBEDDING_DIMENSIONS];
+    v[hot] = 1.0;
+    PgVector::from(v)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Nearest {
+    username: String,
+}
+
+#[tokio::test]
+async fn embeddings_round_trip_and_order_by_cosine_distance() {
+    let app = TestApp::seeded().await;
+    let db = &app.app.db;
+    let users = user::Entity::find().all(db).await.unwrap();
+    let maya = users.iter().find(|u| u.username == "mayachen").unwrap().clone();
+    let priya = users.iter().find(|u| u.username == "priyasharma").unwrap().clone();
+
+    // Insert (set on a row without one), read back.
+    let mut active = maya.clone().into_active_model();
+    active.embedding = Set(Some(unit_vector(0)));
+    active.update(db).await.unwrap();
+    let stored = user::Entity::find_by_id(maya.id.clone()).one(db).await.unwrap().unwrap();
+    assert_eq!(stored.embedding, Some(unit_vector(0)));
+
+    // Update, read back.
+    let mut active = stored.into_active_model();
+    let mut mixed = vec![0.0_f32; entity::EMBEDDING_DIMENSIONS];
+    mixed[0] = 0.6;
+    mixed[1] = 0.8;
+    active.embedding = Set(Some(PgVector::from(mixed.clone())));
+    active.update(db).await.unwrap();
+    let stored = user::Entity::find_by_id(maya.id.clone()).one(db).await.unwrap().unwrap();
+    assert_eq!(stored.embedding.map(|v| v.to_vec()), Some(mixed));
+
+    let mut active = priya.into_active_model();
+    active.embedding = Set(Some(unit_vector(1)));
+    active.update(db).await.unwrap();
+
+    // Nearest to the first axis: Maya (cosine 0.6) before Priya (cosine 0); users without an
+    // embedding are not ranked.
+    let query = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT username FROM users WHERE embedding IS NOT NULL ORDER BY embedding <=> $1 LIMIT 5",
+        [unit_vector(0).into()],
+    );
+    let nearest: Vec<String> = Nearest::find_by_statement(query)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.username)
+        .collect();
+    assert_eq!(nearest, vec!["mayachen", "priyasharma"]);
+
+    // A vector of the wrong size is refused by the column type.
+    let wrong = db
+        .execute_unprepared(&format!(
+            "UPDATE users SET embedding = '[1,2,3]' WHERE id = '{}'",
+            maya.id
+        ))
+        .await;
+    assert!(wrong.is_err());
+}
