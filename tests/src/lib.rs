@@ -171,12 +171,30 @@ impl Drop for TestDb {
     }
 }
 
+/// The key the test server signs access tokens with.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// The password of accounts made by [`TestApp::register`].
+pub const PASSWORD: &str = "correct horse battery";
+
 /// The server's configuration for a test database, with overrides.
 pub fn config_for(db: &TestDb, overrides: &[(&str, &str)]) -> server::Config {
     let mut vars: HashMap<String, String> = HashMap::new();
     vars.insert("DATABASE_URL".into(), db.url.clone());
     vars.insert("DATABASE_TIMEOUT_SECS".into(), "2".into());
     vars.insert("DATABASE_MAX_CONNECTIONS".into(), "5".into());
+    vars.insert("JWT_SECRET".into(), TEST_JWT_SECRET.into());
+    // Generous limits, so tests that create many accounts do not trip them; the rate-limit tests
+    // set their own.
+    for var in [
+        "RATE_LIMIT_FAILED_LOGINS_PER_ACCOUNT",
+        "RATE_LIMIT_FAILED_LOGINS_PER_IP",
+        "RATE_LIMIT_REGISTRATIONS_PER_IP",
+        "RATE_LIMIT_REFRESHES_PER_IP",
+    ] {
+        vars.insert(var.into(), "10000/1m".into());
+    }
+    vars.insert("TRUST_PROXY_HEADERS".into(), "true".into());
     for (k, v) in overrides {
         vars.insert((*k).into(), (*v).into());
     }
@@ -205,8 +223,13 @@ impl HttpResponse {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// The application with configuration overrides.
+    pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
         let db = TestDb::migrated().await;
-        let app = server::App::build(config_for(&db, &[])).await.expect("build the app");
+        let app = server::App::build(config_for(&db, overrides)).await.expect("build the app");
         Self { db, app }
     }
 
@@ -218,11 +241,7 @@ impl TestApp {
     }
 
     pub async fn request(&self, request: Request<Body>) -> HttpResponse {
-        let response = self.app.router().oneshot(request).await.expect("router never fails");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.into_body().collect().await.expect("read body").to_bytes().to_vec();
-        HttpResponse { status, headers, body }
+        send(self.app.router(), request).await
     }
 
     pub async fn get(&self, path: &str) -> HttpResponse {
@@ -231,21 +250,85 @@ impl TestApp {
 
     /// POST /graphql as a browser client would send it; returns the whole JSON response.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let body = json!({ "query": query, "variables": variables }).to_string();
+        self.graphql_with(query, variables, &[]).await.json()
+    }
+
+    /// POST /graphql with an access token.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let bearer = format!("Bearer {token}");
+        self.graphql_with(query, variables, &[("authorization", &bearer)]).await.json()
+    }
+
+    /// POST /graphql with extra headers; the whole HTTP response.
+    pub async fn graphql_with(
+        &self,
+        query: &str,
+        variables: Value,
+        headers: &[(&str, &str)],
+    ) -> HttpResponse {
+        send(self.app.router(), graphql_request(query, variables, headers)).await
+    }
+
+    /// Registers `username` (email `<username>@test.dev`, password [`PASSWORD`]); returns the
+    /// `AuthPayload` as JSON.
+    pub async fn register(&self, username: &str) -> Session {
         let response = self
-            .request(
-                Request::post("/graphql")
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .header(header::ACCEPT, "application/graphql-response+json, application/json")
-                    .body(Body::from(body))
-                    .expect("request"),
+            .graphql(
+                "mutation($input: RegisterInput!) { register(input: $input) {
+                    accessToken refreshToken accessTokenExpiresAt user { id username email } } }",
+                json!({ "input": {
+                    "email": format!("{username}@test.dev"),
+                    "username": username,
+                    "password": PASSWORD,
+                    "displayName": username,
+                }}),
             )
             .await;
-        response.json()
+        Session::from_payload(&response["data"]["register"])
+            .unwrap_or_else(|| panic!("register {username}: {response}"))
     }
 
     pub async fn rows(&self, sql: &str) -> Vec<String> {
         query_lines(&self.app.db, sql).await
+    }
+}
+
+/// Sends one request through a router (a clone of the app's, for concurrent requests).
+pub async fn send(router: axum::Router, request: Request<Body>) -> HttpResponse {
+    let response = router.oneshot(request).await.expect("router never fails");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.expect("read body").to_bytes().to_vec();
+    HttpResponse { status, headers, body }
+}
+
+/// A GraphQL POST as the frontend sends it.
+pub fn graphql_request(query: &str, variables: Value, headers: &[(&str, &str)]) -> Request<Body> {
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let mut request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/graphql-response+json, application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(Body::from(body)).expect("request")
+}
+
+/// What a client keeps after signing in.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub user_id: String,
+}
+
+impl Session {
+    pub fn from_payload(payload: &Value) -> Option<Self> {
+        Some(Self {
+            access_token: payload["accessToken"].as_str()?.to_owned(),
+            refresh_token: payload["refreshToken"].as_str()?.to_owned(),
+            user_id: payload["user"]["id"].as_str()?.to_owned(),
+        })
     }
 }
 

@@ -1,8 +1,32 @@
 //! The product's rules, between the GraphQL layer and the entity models.
 //!
 //! Every operation returns [`DomainError`], the one error type that the GraphQL layer maps to
-//! `extensions.code`.
+//! `extensions.code`. Every write that touches several rows is one transaction.
+pub mod accounts;
+pub mod auth;
 pub mod error;
 pub mod health;
+pub mod profile;
+pub mod rate_limit;
+pub mod users;
+pub mod validate;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
 
 pub use error::DomainError;
+
+/// What every domain operation needs, built once at start-up and shared.
+#[derive(Clone)]
+pub struct Services {
+    pub db: DatabaseConnection,
+    pub auth: Arc<auth::AuthSettings>,
+    pub limiter: Arc<rate_limit::RateLimiter>,
+    pub hasher: auth::password::PasswordHasher,
+}
+
+/// A new ULID: ids sort by creation time.
+pub fn new_id() -> String {
+    ulid::Ulid::new().to_string()
+}

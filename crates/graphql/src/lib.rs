@@ -1,15 +1,18 @@
 //! The Tribe GraphQL schema, free of HTTP: the server builds it once with [`build_schema`] and
-//! attaches per-request data (request id, viewer, DataLoaders).
+//! attaches per-request data (request id, viewer, client address).
+mod context;
 mod error;
+mod mutation;
 mod query;
+mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
-use sea_orm::DatabaseConnection;
+use async_graphql::{EmptySubscription, Schema};
 
 pub use error::{ErrorCode, ensure_error_codes, to_graphql_error};
+pub use mutation::Mutation;
 pub use query::Query;
 
-pub type TribeSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type TribeSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The id of the HTTP request being served, attached to each GraphQL request so internal errors
 /// can name it.
@@ -30,15 +33,9 @@ impl Default for Limits {
     }
 }
 
-/// What resolvers need, shared by every request.
-#[derive(Clone)]
-pub struct SchemaDeps {
-    pub db: DatabaseConnection,
-}
-
-pub fn build_schema(deps: SchemaDeps, limits: Limits) -> TribeSchema {
-    let mut builder = Schema::build(Query, EmptyMutation, EmptySubscription)
-        .data(deps.db)
+pub fn build_schema(services: domain::Services, limits: Limits) -> TribeSchema {
+    let mut builder = Schema::build(Query, Mutation, EmptySubscription)
+        .data(services)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity);
     if !limits.introspection {
@@ -49,5 +46,5 @@ pub fn build_schema(deps: SchemaDeps, limits: Limits) -> TribeSchema {
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query, EmptyMutation, EmptySubscription).finish().sdl()
+    Schema::build(Query, Mutation, EmptySubscription).finish().sdl()
 }

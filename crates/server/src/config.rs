@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::http::HeaderValue;
+use domain::auth::MIN_JWT_SECRET_BYTES;
+use domain::rate_limit::{RateLimit, RateLimits};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -28,6 +30,20 @@ pub struct Config {
     pub cors_allowed_origins: Vec<HeaderValue>,
     pub log_level: String,
     pub log_format: LogFormat,
+    pub jwt_secret: JwtSecret,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub rate_limits: RateLimits,
+    /// Take the client address from the last `X-Forwarded-For` entry (behind a reverse proxy).
+    pub trust_proxy_headers: bool,
+}
+
+/// The key access tokens are signed with.
+#[derive(Clone)]
+pub struct JwtSecret {
+    pub bytes: Vec<u8>,
+    /// No JWT_SECRET was configured (development only): tokens die with the process.
+    pub generated: bool,
 }
 
 // The URL carries the password: never print it.
@@ -42,6 +58,11 @@ impl std::fmt::Debug for Config {
             .field("cors_allowed_origins", &self.cors_allowed_origins)
             .field("log_level", &self.log_level)
             .field("log_format", &self.log_format)
+            .field("jwt_secret", &"<redacted>")
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("rate_limits", &self.rate_limits)
+            .field("trust_proxy_headers", &self.trust_proxy_headers)
             .finish()
     }
 }
@@ -126,6 +147,83 @@ impl Config {
             }
         };
 
+        let jwt_secret = match get("JWT_SECRET") {
+            Some(secret) if secret.len() >= MIN_JWT_SECRET_BYTES => {
+                JwtSecret { bytes: secret.into_bytes(), generated: false }
+            }
+            Some(_) => {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    format!(
+                        "is shorter than {MIN_JWT_SECRET_BYTES} bytes: use a long random value, for example from `openssl rand -base64 48`"
+                    ),
+                ));
+            }
+            None if environment == Environment::Development => {
+                JwtSecret { bytes: domain::auth::random_secret(), generated: true }
+            }
+            None => {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    format!(
+                        "is not set: production needs a random value of at least {MIN_JWT_SECRET_BYTES} bytes"
+                    ),
+                ));
+            }
+        };
+        let access_token_ttl = Duration::from_secs(parse_number(
+            get("ACCESS_TOKEN_TTL_SECS"),
+            "ACCESS_TOKEN_TTL_SECS",
+            900,
+            60,
+            86_400,
+        )?);
+        let refresh_token_ttl = Duration::from_secs(
+            86_400
+                * parse_number(
+                    get("REFRESH_TOKEN_TTL_DAYS"),
+                    "REFRESH_TOKEN_TTL_DAYS",
+                    30,
+                    1,
+                    365,
+                )?,
+        );
+        let defaults = RateLimits::default();
+        let rate = |var: &'static str, default: RateLimit| match get(var) {
+            None => Ok(default),
+            Some(v) => parse_rate(&v).ok_or_else(|| {
+                invalid(
+                    var,
+                    format!("is '{v}': use <count>/<window>, for example 5/1m, 3/1h or 10/30s"),
+                )
+            }),
+        };
+        let rate_limits = RateLimits {
+            failed_logins_per_account: rate(
+                "RATE_LIMIT_FAILED_LOGINS_PER_ACCOUNT",
+                defaults.failed_logins_per_account,
+            )?,
+            failed_logins_per_ip: rate(
+                "RATE_LIMIT_FAILED_LOGINS_PER_IP",
+                defaults.failed_logins_per_ip,
+            )?,
+            registrations_per_ip: rate(
+                "RATE_LIMIT_REGISTRATIONS_PER_IP",
+                defaults.registrations_per_ip,
+            )?,
+            refreshes_per_ip: rate("RATE_LIMIT_REFRESHES_PER_IP", defaults.refreshes_per_ip)?,
+        };
+        let trust_proxy_headers = match get("TRUST_PROXY_HEADERS").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(invalid(
+                    "TRUST_PROXY_HEADERS",
+                    format!("is '{other}': use true or false"),
+                ));
+            }
+        };
+
         Ok(Self {
             environment,
             database_url,
@@ -135,6 +233,11 @@ impl Config {
             cors_allowed_origins,
             log_level,
             log_format,
+            jwt_secret,
+            access_token_ttl,
+            refresh_token_ttl,
+            rate_limits,
+            trust_proxy_headers,
         })
     }
 }
@@ -154,6 +257,22 @@ where
         Ok(n) if n >= min && n <= max => Ok(n),
         _ => Err(invalid(var, format!("is '{value}': use a whole number from {min} to {max}"))),
     }
+}
+
+/// `5/1m` is 5 per minute; windows in s, m or h.
+fn parse_rate(value: &str) -> Option<RateLimit> {
+    let (count, window) = value.split_once('/')?;
+    let max: u32 = count.trim().parse().ok().filter(|n| *n >= 1)?;
+    let window = window.trim();
+    let (number, unit) = window.split_at(window.find(|c: char| !c.is_ascii_digit())?);
+    let number: u64 = number.parse().ok().filter(|n| *n >= 1)?;
+    let seconds = match unit {
+        "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        _ => return None,
+    };
+    Some(RateLimit { max, window: Duration::from_secs(seconds) })
 }
 
 fn parse_origin(origin: &str) -> Result<HeaderValue, ConfigError> {
@@ -209,6 +328,13 @@ mod tests {
             ("DATABASE_MAX_CONNECTIONS", "0"),
             ("DATABASE_TIMEOUT_SECS", "ten"),
             ("DATABASE_URL", "mysql://x"),
+            ("JWT_SECRET", "too-short"),
+            ("ACCESS_TOKEN_TTL_SECS", "5"),
+            ("REFRESH_TOKEN_TTL_DAYS", "0"),
+            ("RATE_LIMIT_FAILED_LOGINS_PER_ACCOUNT", "-1"),
+            ("RATE_LIMIT_REGISTRATIONS_PER_IP", "many"),
+            ("RATE_LIMIT_REFRESHES_PER_IP", "5/1d"),
+            ("TRUST_PROXY_HEADERS", "yes"),
         ];
         for (var, value) in cases {
             let mut pairs = vec![URL];
@@ -217,6 +343,34 @@ mod tests {
             let err = config(&pairs).expect_err(var);
             assert_eq!(err.var, *var);
             assert!(err.to_string().contains(var), "{err}");
+        }
+    }
+
+    #[test]
+    fn production_requires_a_jwt_secret_and_development_generates_one() {
+        let err = config(&[URL, ("APP_ENV", "production")]).expect_err("no secret");
+        assert_eq!(err.var, "JWT_SECRET");
+        let dev = config(&[URL]).expect("dev");
+        assert!(dev.jwt_secret.generated);
+        assert!(dev.jwt_secret.bytes.len() >= MIN_JWT_SECRET_BYTES);
+        let secret = "x".repeat(32);
+        let prod =
+            config(&[URL, ("APP_ENV", "production"), ("JWT_SECRET", &secret)]).expect("prod");
+        assert!(!prod.jwt_secret.generated);
+        assert_eq!(prod.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(prod.refresh_token_ttl, Duration::from_secs(30 * 86_400));
+    }
+
+    #[test]
+    fn rates_read_as_count_per_window() {
+        assert_eq!(parse_rate("5/1m"), Some(RateLimit::per_minute(5)));
+        assert_eq!(parse_rate("3/1h"), Some(RateLimit::per_hour(3)));
+        assert_eq!(
+            parse_rate("2/30s"),
+            Some(RateLimit { max: 2, window: Duration::from_secs(30) })
+        );
+        for bad in ["5", "0/1m", "5/m", "5/1d", "x/1m", "5/-1m"] {
+            assert_eq!(parse_rate(bad), None, "{bad}");
         }
     }
 
@@ -230,5 +384,8 @@ mod tests {
     fn debug_output_hides_the_database_password() {
         let c = config(&[URL]).expect("valid");
         assert!(!format!("{c:?}").contains("u:p@"));
+        let secret = "s3cr3t-".repeat(6);
+        let c = config(&[URL, ("JWT_SECRET", &secret)]).expect("valid");
+        assert!(!format!("{c:?}").contains(&secret));
     }
 }

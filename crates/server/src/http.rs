@@ -4,10 +4,18 @@ use std::time::Duration;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderName, Method, Request, StatusCode, header};
+use axum::response::Response;
 use axum::response::{Html, IntoResponse, Json};
 use axum::routing::get;
+use domain::accounts::ClientInfo;
+use domain::auth::tokens;
+use domain::auth::{AuthSettings, Viewer};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tower_http::cors::CorsLayer;
@@ -26,6 +34,8 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: graphql::TribeSchema,
+    pub auth: Arc<AuthSettings>,
+    pub trust_proxy_headers: bool,
 }
 
 pub fn router(state: AppState, config: &Config) -> Router {
@@ -72,16 +82,72 @@ async fn graphiql() -> impl IntoResponse {
 
 async fn graphql_handler(
     State(state): State<AppState>,
+    connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     request: GraphQLRequest,
-) -> GraphQLResponse {
-    let mut request = request.into_inner();
+) -> Response {
+    let viewer = match viewer_from_headers(&state.auth, &headers) {
+        Ok(viewer) => viewer,
+        Err(()) => return unauthenticated(),
+    };
+    let peer = connect_info.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    let client = ClientInfo { ip: client_ip(&headers, peer, state.trust_proxy_headers) };
+    let mut request = request.into_inner().data(viewer).data(client);
     if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
         request = request.data(graphql::RequestId(id.to_owned()));
     }
     let mut response = state.schema.execute(request).await;
     graphql::ensure_error_codes(&mut response);
-    response.into()
+    GraphQLResponse::from(response).into_response()
+}
+
+/// No `Authorization` header is anonymous; a valid bearer token is its user; anything else is
+/// refused, never silently anonymous, so the client knows to refresh or sign in again.
+fn viewer_from_headers(auth: &AuthSettings, headers: &HeaderMap) -> Result<Viewer, ()> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Viewer::Anonymous) };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(())?;
+    let id = tokens::verify_access_token(auth, token).map_err(|_| ())?;
+    Ok(Viewer::User { id })
+}
+
+/// 401 with a GraphQL error body: the request was not executed.
+fn unauthenticated() -> Response {
+    let body = json!({
+        "errors": [{
+            "message": "The access token is invalid or expired: refresh it or sign in again.",
+            "extensions": { "code": "UNAUTHENTICATED" }
+        }]
+    });
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#)],
+        Json(body),
+    )
+        .into_response()
+}
+
+/// The address rate limits count against: the TCP peer, or behind a trusted reverse proxy the
+/// last `X-Forwarded-For` entry (the one the proxy appended; earlier ones are client-supplied).
+fn client_ip(headers: &HeaderMap, peer: Option<String>, trust_proxy_headers: bool) -> String {
+    if trust_proxy_headers {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty());
+        if let Some(ip) = forwarded {
+            return ip.to_owned();
+        }
+    }
+    peer.unwrap_or_else(|| "unknown".into())
 }
 
 /// 200 when the database answers, 503 when it does not; the server itself stays up either way.

@@ -6,6 +6,7 @@ pub mod config;
 mod http;
 pub mod telemetry;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -14,6 +15,10 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
 pub use config::{Config, ConfigError, Environment};
+
+/// `iss` and `aud` of access tokens.
+const TOKEN_ISSUER: &str = "tribe-api";
+const TOKEN_AUDIENCE: &str = "tribe-web";
 
 /// Serialises start-up migrations across server instances sharing one database.
 const MIGRATION_LOCK_KEY: i64 = 0x7472_6962_655f_6d67; // "tribe_mg"
@@ -29,14 +34,43 @@ impl App {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = connect(&config).await?;
         migrate(&db).await?;
+        if config.jwt_secret.generated {
+            tracing::warn!(
+                "JWT_SECRET is not set: using a random key for this process only (development). \
+                 Every access token dies when the server restarts. Set JWT_SECRET to keep sessions."
+            );
+        }
+        let auth = Arc::new(domain::auth::AuthSettings {
+            jwt_secret: config.jwt_secret.bytes.clone(),
+            access_token_ttl: config.access_token_ttl,
+            refresh_token_ttl: config.refresh_token_ttl,
+            issuer: TOKEN_ISSUER.into(),
+            audience: TOKEN_AUDIENCE.into(),
+        });
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let services = domain::Services {
+            db: db.clone(),
+            auth: auth.clone(),
+            limiter: Arc::new(domain::rate_limit::RateLimiter::new(config.rate_limits)),
+            // Two hashes per core keep the cores busy; more would only queue in memory.
+            hasher: domain::auth::password::PasswordHasher::new(2 * cores),
+        };
         let schema = graphql::build_schema(
-            graphql::SchemaDeps { db: db.clone() },
+            services,
             graphql::Limits {
                 introspection: config.environment == Environment::Development,
                 ..graphql::Limits::default()
             },
         );
-        let router = http::router(http::AppState { db: db.clone(), schema }, &config);
+        let router = http::router(
+            http::AppState {
+                db: db.clone(),
+                schema,
+                auth,
+                trust_proxy_headers: config.trust_proxy_headers,
+            },
+            &config,
+        );
         Ok(Self { config, db, router })
     }
 
@@ -50,7 +84,12 @@ impl App {
             .await
             .with_context(|| format!("cannot listen on {}", self.config.bind_addr))?;
         tracing::info!(addr = %self.config.bind_addr, "serving GraphQL at http://{}/graphql", self.config.bind_addr);
-        axum::serve(listener, self.router).with_graceful_shutdown(shutdown_signal()).await?;
+        axum::serve(
+            listener,
+            self.router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
         self.db.close().await.ok();
         tracing::info!("stopped");
         Ok(())

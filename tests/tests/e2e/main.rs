@@ -1,8 +1,12 @@
 //! End-to-end tests: the real router and a real PostgreSQL with pgvector, one database per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod health;
 mod migrations;
+mod profile;
+mod rate_limits;
 mod schema_file;
 mod seed_data;
+mod tokens;
 mod vectors;

@@ -1,0 +1,312 @@
+//! Accounts and sessions: register, login, refresh-token rotation, logout, password change.
+use chrono::Utc;
+use entity::enums::{EventType, TargetType};
+use entity::{feed_event, refresh_token, user};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::auth::tokens::{self, AccessToken};
+use crate::rate_limit::Bucket;
+use crate::{DomainError, Services, new_id, validate};
+
+/// What a successful authentication hands the client.
+pub struct Session {
+    pub access_token: AccessToken,
+    pub refresh_token: String,
+    pub user: user::Model,
+}
+
+pub struct Registration {
+    pub email: String,
+    pub username: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+/// Where the request came from, for rate limits.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    pub ip: String,
+}
+
+pub async fn register(
+    services: &Services,
+    client: &ClientInfo,
+    input: Registration,
+) -> Result<Session, DomainError> {
+    let email = validate::email(&input.email)?;
+    let username = validate::username(&input.username)?;
+    let display_name = validate::required_text("displayName", &input.display_name, 100)?;
+    validate::password("password", &input.password)?;
+    services.limiter.hit(Bucket::RegistrationsPerIp, &client.ip)?;
+
+    // Hash before opening the transaction: it is the slow part and holds no lock.
+    let password_hash = services.hasher.hash(&input.password).await?;
+    let txn = services.db.begin().await?;
+    ensure_free(&txn, &email, &username).await?;
+    let now = Utc::now().fixed_offset();
+    let user = user::ActiveModel {
+        id: Set(new_id()),
+        email: Set(email),
+        password_hash: Set(Some(password_hash)),
+        username: Set(username),
+        display_name: Set(display_name.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let user = user.insert(&txn).await.map_err(conflict_on_unique)?;
+    feed_event::ActiveModel {
+        id: Set(new_id()),
+        event_type: Set(EventType::BuilderJoined),
+        actor_id: Set(user.id.clone()),
+        target_type: Set(TargetType::User),
+        target_id: Set(user.id.clone()),
+        metadata: Set(json!({ "displayName": display_name, "headline": null })),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let session = start_session(services, &txn, user).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// A friendly CONFLICT before the insert; the unique indexes still decide under concurrency.
+async fn ensure_free(
+    txn: &DatabaseTransaction,
+    email: &str,
+    username: &str,
+) -> Result<(), DomainError> {
+    let taken = user::Entity::find()
+        .filter(
+            user::Column::Email
+                .eq(email)
+                .or(Expr::cust_with_values("lower(username) = $1", [username.to_owned()])),
+        )
+        .all(txn)
+        .await?;
+    if taken.iter().any(|u| u.email == email) {
+        return Err(email_taken());
+    }
+    if !taken.is_empty() {
+        return Err(username_taken());
+    }
+    Ok(())
+}
+
+fn email_taken() -> DomainError {
+    DomainError::Conflict {
+        reason: "EMAIL_TAKEN",
+        message: "An account with this email already exists.".into(),
+    }
+}
+
+fn username_taken() -> DomainError {
+    DomainError::Conflict { reason: "USERNAME_TAKEN", message: "This username is taken.".into() }
+}
+
+/// Turns a unique violation from the users table into the CONFLICT naming the field.
+pub(crate) fn conflict_on_unique(err: sea_orm::DbErr) -> DomainError {
+    if let Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
+        // Constraint names: users_email_key, users_github_username_key, users_username_key,
+        // users_username_lower_key. github_username first: it contains "username".
+        if detail.contains("github_username") {
+            return DomainError::Conflict {
+                reason: "GITHUB_USERNAME_TAKEN",
+                message: "Another builder has linked this GitHub username.".into(),
+            };
+        }
+        if detail.contains("email") {
+            return email_taken();
+        }
+        if detail.contains("username") {
+            return username_taken();
+        }
+    }
+    DomainError::from(err)
+}
+
+/// Issues an access token and a new refresh token (stored hashed) for `user`.
+async fn start_session(
+    services: &Services,
+    conn: &impl ConnectionTrait,
+    user: user::Model,
+) -> Result<Session, DomainError> {
+    let (refresh_token, _) = insert_refresh_token(services, conn, &user.id).await?;
+    let access_token = tokens::issue_access_token(&services.auth, &user.id)?;
+    Ok(Session { access_token, refresh_token, user })
+}
+
+async fn insert_refresh_token(
+    services: &Services,
+    conn: &impl ConnectionTrait,
+    user_id: &str,
+) -> Result<(String, String), DomainError> {
+    let token = tokens::new_refresh_token();
+    let now = Utc::now();
+    let ttl = chrono::Duration::from_std(services.auth.refresh_token_ttl)
+        .map_err(DomainError::internal)?;
+    let id = new_id();
+    refresh_token::ActiveModel {
+        id: Set(id.clone()),
+        user_id: Set(user_id.to_owned()),
+        token_hash: Set(tokens::hash_refresh_token(&token)),
+        expires_at: Set((now + ttl).fixed_offset()),
+        revoked_at: Set(None),
+        created_at: Set(now.fixed_offset()),
+        replaced_by: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok((token, id))
+}
+
+fn bad_credentials() -> DomainError {
+    DomainError::InvalidInput {
+        field: "login".into(),
+        message: "The login or password is incorrect.".into(),
+    }
+}
+
+/// `login` is an email or a username. An unknown login and a wrong password get the same error
+/// and take the same time (a password is verified either way).
+pub async fn login(
+    services: &Services,
+    client: &ClientInfo,
+    login: &str,
+    password: &str,
+) -> Result<Session, DomainError> {
+    let login = login.trim().to_lowercase();
+    if login.is_empty() || login.chars().count() > 255 || login.contains('\0') {
+        return Err(bad_credentials());
+    }
+    if password.chars().count() > validate::PASSWORD_MAX_CHARS {
+        return Err(bad_credentials());
+    }
+    services.limiter.check(Bucket::FailedLoginsPerAccount, &login)?;
+    services.limiter.check(Bucket::FailedLoginsPerIp, &client.ip)?;
+
+    let column = if login.contains('@') { "email" } else { "lower(username)" };
+    let found = user::Entity::find()
+        .filter(Expr::cust_with_values(format!("{column} = $1"), [login.clone()]))
+        .one(&services.db)
+        .await?;
+    let hash = found.as_ref().and_then(|u| u.password_hash.as_deref());
+    let valid = services.hasher.verify(password, hash).await?;
+    let Some(user) = found.filter(|_| valid) else {
+        services.limiter.hit(Bucket::FailedLoginsPerAccount, &login)?;
+        services.limiter.hit(Bucket::FailedLoginsPerIp, &client.ip)?;
+        return Err(bad_credentials());
+    };
+    start_session(services, &services.db, user).await
+}
+
+fn invalid_refresh_token() -> DomainError {
+    DomainError::Unauthenticated
+}
+
+/// Rotates a refresh token: the one presented stops working and a new pair is issued. A token
+/// that was already rotated is treated as stolen: every session of its user is revoked.
+pub async fn refresh(
+    services: &Services,
+    client: &ClientInfo,
+    token: &str,
+) -> Result<Session, DomainError> {
+    services.limiter.hit(Bucket::RefreshesPerIp, &client.ip)?;
+    if token.is_empty() || token.len() > 128 {
+        return Err(invalid_refresh_token());
+    }
+    let txn = services.db.begin().await?;
+    // FOR UPDATE: two concurrent refreshes with one token are serialised; the second sees it
+    // rotated.
+    let stored = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(tokens::hash_refresh_token(token)))
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    let Some(stored) = stored else { return Err(invalid_refresh_token()) };
+    if stored.replaced_by.is_some() {
+        tracing::warn!(user_id = %stored.user_id, "a rotated refresh token was presented again: revoking every session");
+        revoke_all(&txn, &stored.user_id).await?;
+        txn.commit().await?;
+        return Err(invalid_refresh_token());
+    }
+    if stored.revoked_at.is_some() || stored.expires_at < Utc::now() {
+        return Err(invalid_refresh_token());
+    }
+    let user = user::Entity::find_by_id(stored.user_id.clone())
+        .one(&txn)
+        .await?
+        .ok_or_else(invalid_refresh_token)?;
+    let (new_token, new_id) = insert_refresh_token(services, &txn, &user.id).await?;
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::current_timestamp())
+        .col_expr(refresh_token::Column::ReplacedBy, Expr::value(new_id))
+        .filter(refresh_token::Column::Id.eq(stored.id))
+        .exec(&txn)
+        .await?;
+    let access_token = tokens::issue_access_token(&services.auth, &user.id)?;
+    txn.commit().await?;
+    Ok(Session { access_token, refresh_token: new_token, user })
+}
+
+async fn revoke_all(conn: &impl ConnectionTrait, user_id: &str) -> Result<u64, DomainError> {
+    let result = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::current_timestamp())
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Revokes one refresh token. Idempotent: an unknown or already revoked token is not an error,
+/// so a client can always log out.
+pub async fn logout(services: &Services, token: &str) -> Result<(), DomainError> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::current_timestamp())
+        .filter(refresh_token::Column::TokenHash.eq(tokens::hash_refresh_token(token)))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(&services.db)
+        .await?;
+    Ok(())
+}
+
+/// Revokes every refresh token of the viewer.
+pub async fn logout_everywhere(services: &Services, user_id: &str) -> Result<(), DomainError> {
+    revoke_all(&services.db, user_id).await?;
+    Ok(())
+}
+
+/// Changes the password, revokes every session and starts a new one for the caller.
+pub async fn change_password(
+    services: &Services,
+    user_id: &str,
+    current: &str,
+    new: &str,
+) -> Result<Session, DomainError> {
+    validate::password("newPassword", new)?;
+    let user = user::Entity::find_by_id(user_id.to_owned())
+        .one(&services.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    if current.chars().count() > validate::PASSWORD_MAX_CHARS
+        || !services.hasher.verify(current, user.password_hash.as_deref()).await?
+    {
+        return Err(DomainError::invalid("currentPassword", "The current password is incorrect."));
+    }
+    let hash = services.hasher.hash(new).await?;
+    let txn = services.db.begin().await?;
+    let mut active: user::ActiveModel = user.into();
+    active.password_hash = Set(Some(hash));
+    let user = active.update(&txn).await?;
+    revoke_all(&txn, &user.id).await?;
+    let session = start_session(services, &txn, user).await?;
+    txn.commit().await?;
+    Ok(session)
+}

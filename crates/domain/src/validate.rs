@@ -1,0 +1,257 @@
+//! Input validation: every failure names the input field, in the GraphQL (camelCase) spelling.
+use crate::DomainError;
+
+type Result<T> = std::result::Result<T, DomainError>;
+
+pub const PASSWORD_MIN_CHARS: usize = 8;
+/// The upper bound also caps what one login can cost in hashing.
+pub const PASSWORD_MAX_CHARS: usize = 128;
+pub const BIO_MAX_CHARS: usize = 2000;
+pub const MAX_CONTACT_LINKS: usize = 10;
+pub const MAX_SKILLS: usize = 30;
+
+/// Rejects NUL bytes and other control characters (newlines and tabs are allowed where `multiline`).
+fn check_text(field: &str, value: &str, multiline: bool) -> Result<()> {
+    let bad = value
+        .chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')));
+    if bad {
+        return Err(DomainError::invalid(field, format!("{field} contains control characters")));
+    }
+    Ok(())
+}
+
+/// A trimmed, non-empty, single-line text of at most `max` characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(DomainError::invalid(field, format!("{field} must not be empty")));
+    }
+    check_text(field, value, false)?;
+    if value.chars().count() > max {
+        return Err(DomainError::invalid(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Like [`required_text`], but blank means "none".
+pub fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+    multiline: bool,
+) -> Result<Option<String>> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    check_text(field, value, multiline)?;
+    if value.chars().count() > max {
+        return Err(DomainError::invalid(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+/// Trimmed and lower-cased; one `@`, something before it, a dotted domain after it.
+pub fn email(value: &str) -> Result<String> {
+    let email = value.trim().to_lowercase();
+    let valid = email.chars().count() <= 255
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains("..")
+            }
+            None => false,
+        };
+    if !valid {
+        return Err(DomainError::invalid("email", "email must be a valid email address"));
+    }
+    Ok(email)
+}
+
+/// 3 to 30 characters of a-z, 0-9 and underscore; upper case is folded to lower case.
+pub fn username(value: &str) -> Result<String> {
+    let username = value.trim().to_lowercase();
+    let len = username.chars().count();
+    if !(3..=30).contains(&len)
+        || !username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(DomainError::invalid(
+            "username",
+            "username must be 3 to 30 characters of a-z, 0-9 and _",
+        ));
+    }
+    Ok(username)
+}
+
+pub fn password(field: &str, value: &str) -> Result<()> {
+    let len = value.chars().count();
+    if !(PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&len) {
+        return Err(DomainError::invalid(
+            field,
+            format!("{field} must be {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters"),
+        ));
+    }
+    if value.contains('\0') {
+        return Err(DomainError::invalid(field, format!("{field} contains control characters")));
+    }
+    Ok(())
+}
+
+/// An absolute http(s) URL of at most `max` characters.
+pub fn url(field: &str, value: &str, max: usize) -> Result<String> {
+    let value = value.trim();
+    let bad = || DomainError::invalid(field, format!("{field} must be an http or https URL"));
+    if value.chars().count() > max {
+        return Err(DomainError::invalid(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
+    }
+    let parsed = url::Url::parse(value).map_err(|_| bad())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none_or(str::is_empty) {
+        return Err(bad());
+    }
+    Ok(value.to_owned())
+}
+
+/// An IANA time zone name such as `Europe/Berlin`.
+pub fn timezone(value: &str) -> Result<String> {
+    let value = value.trim();
+    if value.parse::<chrono_tz::Tz>().is_err() || value.len() > 50 {
+        return Err(DomainError::invalid(
+            "timezone",
+            "timezone must be an IANA time zone name, such as Europe/Berlin",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// GitHub's rules: 1 to 39 characters of letters, digits and single hyphens, not at either end.
+pub fn github_username(value: &str) -> Result<String> {
+    let value = value.trim();
+    let valid = (1..=39).contains(&value.len())
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !value.starts_with('-')
+        && !value.ends_with('-')
+        && !value.contains("--");
+    if !valid {
+        return Err(DomainError::invalid(
+            "githubUsername",
+            "githubUsername is not a valid GitHub username",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A JSON object of at most 10 links: keys of 1 to 30 characters of a-z, 0-9 and _, values http(s)
+/// URLs.
+pub fn contact_links(value: &serde_json::Value) -> Result<serde_json::Value> {
+    let field = "contactLinks";
+    let object = value.as_object().ok_or_else(|| {
+        DomainError::invalid(
+            field,
+            "contactLinks must be an object such as {\"github\": \"https://github.com/you\"}",
+        )
+    })?;
+    if object.len() > MAX_CONTACT_LINKS {
+        return Err(DomainError::invalid(
+            field,
+            format!("contactLinks may have at most {MAX_CONTACT_LINKS} links"),
+        ));
+    }
+    let mut links = serde_json::Map::new();
+    for (key, link) in object {
+        let valid_key = (1..=30).contains(&key.len())
+            && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid_key {
+            return Err(DomainError::invalid(
+                field,
+                format!(
+                    "contactLinks key '{}' must be 1 to 30 characters of a-z, 0-9 and _",
+                    key.chars().take(40).collect::<String>()
+                ),
+            ));
+        }
+        let link = link.as_str().ok_or_else(|| {
+            DomainError::invalid(field, format!("contactLinks.{key} must be a URL string"))
+        })?;
+        let link = url(field, link, 500).map_err(|_| {
+            DomainError::invalid(field, format!("contactLinks.{key} must be an http or https URL"))
+        })?;
+        links.insert(key.clone(), serde_json::Value::String(link));
+    }
+    Ok(serde_json::Value::Object(links))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(result: Result<impl std::fmt::Debug>) -> String {
+        match result {
+            Err(DomainError::InvalidInput { field, .. }) => field,
+            other => panic!("expected invalid input, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(email("  Maya@Example.COM ").unwrap(), "maya@example.com");
+        for bad in [
+            "",
+            "maya",
+            "maya@",
+            "@example.com",
+            "maya@example",
+            "ma ya@example.com",
+            "a@b@c.com",
+            "maya@.com",
+        ] {
+            assert_eq!(field_of(email(bad)), "email", "{bad}");
+        }
+    }
+
+    #[test]
+    fn usernames_fold_case_and_allow_only_a_z_0_9_underscore() {
+        assert_eq!(username("Maya_Chen1").unwrap(), "maya_chen1");
+        for bad in ["ab", "a".repeat(31).as_str(), "maya-chen", "maya chen", "mäya"] {
+            assert_eq!(field_of(username(bad)), "username", "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_8_to_128_characters() {
+        assert!(password("password", "12345678").is_ok());
+        assert!(password("password", &"é".repeat(128)).is_ok());
+        assert_eq!(field_of(password("password", "1234567")), "password");
+        assert_eq!(field_of(password("newPassword", &"x".repeat(129))), "newPassword");
+    }
+
+    #[test]
+    fn urls_timezones_and_links() {
+        assert!(url("avatarUrl", "https://example.com/a.png", 500).is_ok());
+        for bad in ["ftp://example.com", "javascript:alert(1)", "example.com", "https://"] {
+            assert_eq!(field_of(url("avatarUrl", bad, 500)), "avatarUrl", "{bad}");
+        }
+        assert_eq!(timezone("Europe/Berlin").unwrap(), "Europe/Berlin");
+        assert_eq!(field_of(timezone("Mars/Olympus")), "timezone");
+        assert!(contact_links(&serde_json::json!({"github": "https://github.com/x"})).is_ok());
+        assert_eq!(field_of(contact_links(&serde_json::json!(["x"]))), "contactLinks");
+        assert_eq!(
+            field_of(contact_links(&serde_json::json!({"Bad Key": "https://x.io"}))),
+            "contactLinks"
+        );
+        assert_eq!(field_of(contact_links(&serde_json::json!({"site": "nope"}))), "contactLinks");
+        assert_eq!(field_of(github_username("-bad")), "githubUsername");
+        assert_eq!(field_of(required_text("displayName", "a\0b", 100)), "displayName");
+    }
+}

@@ -1,0 +1,40 @@
+//! Per-request data and the one way resolvers turn domain results into GraphQL results.
+use async_graphql::Context;
+use domain::accounts::ClientInfo;
+use domain::auth::Viewer;
+use domain::{DomainError, Services};
+
+use crate::RequestId;
+
+pub(crate) trait ContextExt {
+    fn services(&self) -> async_graphql::Result<&Services>;
+    fn viewer(&self) -> &Viewer;
+    fn client(&self) -> ClientInfo;
+}
+
+impl ContextExt for Context<'_> {
+    fn services(&self) -> async_graphql::Result<&Services> {
+        self.data::<Services>().map_err(|_| {
+            crate::to_graphql_error(DomainError::internal("Services missing from the schema"), None)
+        })
+    }
+
+    fn viewer(&self) -> &Viewer {
+        self.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
+    }
+
+    fn client(&self) -> ClientInfo {
+        self.data_opt::<ClientInfo>().cloned().unwrap_or(ClientInfo { ip: "unknown".into() })
+    }
+}
+
+/// `result.gql(ctx)?`: a domain error becomes a coded GraphQL error (see `error.rs`).
+pub(crate) trait ResultExt<T> {
+    fn gql(self, ctx: &Context<'_>) -> async_graphql::Result<T>;
+}
+
+impl<T> ResultExt<T> for Result<T, DomainError> {
+    fn gql(self, ctx: &Context<'_>) -> async_graphql::Result<T> {
+        self.map_err(|e| crate::to_graphql_error(e, ctx.data_opt::<RequestId>()))
+    }
+}

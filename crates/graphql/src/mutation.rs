@@ -1,0 +1,85 @@
+use async_graphql::{Context, Object, Result};
+use domain::accounts::{self, Registration};
+use domain::profile;
+
+use crate::context::{ContextExt, ResultExt};
+use crate::types::auth::{AuthPayload, LoginInput, RegisterInput};
+use crate::types::profile::UpdateProfileInput;
+use crate::types::user::User;
+
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Creates an account and signs it in. Records a BUILDER_JOINED feed event.
+    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+        let registration = Registration {
+            email: input.email,
+            username: input.username,
+            password: input.password,
+            display_name: input.display_name,
+        };
+        let session =
+            accounts::register(ctx.services()?, &ctx.client(), registration).await.gql(ctx)?;
+        Ok(AuthPayload(session))
+    }
+
+    /// Signs in with an email or username and a password.
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
+        let session =
+            accounts::login(ctx.services()?, &ctx.client(), &input.login, &input.password)
+                .await
+                .gql(ctx)?;
+        Ok(AuthPayload(session))
+    }
+
+    /// Trades a refresh token for a new access token and a new refresh token. The token sent
+    /// stops working; sending it again revokes every session of the account.
+    async fn refresh_token(&self, ctx: &Context<'_>, token: String) -> Result<AuthPayload> {
+        let session = accounts::refresh(ctx.services()?, &ctx.client(), &token).await.gql(ctx)?;
+        Ok(AuthPayload(session))
+    }
+
+    /// Revokes one refresh token (this device's session). Always true, even for an unknown token.
+    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
+        accounts::logout(ctx.services()?, &refresh_token).await.gql(ctx)?;
+        Ok(true)
+    }
+
+    /// Revokes every refresh token of the viewer: every device is signed out when its access
+    /// token expires.
+    async fn logout_everywhere(&self, ctx: &Context<'_>) -> Result<bool> {
+        let viewer = ctx.viewer().require().gql(ctx)?;
+        accounts::logout_everywhere(ctx.services()?, viewer).await.gql(ctx)?;
+        Ok(true)
+    }
+
+    /// Changes the viewer's password, revokes every session, and returns a new one.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> Result<AuthPayload> {
+        let viewer = ctx.viewer().require().gql(ctx)?;
+        let session =
+            accounts::change_password(ctx.services()?, viewer, &current_password, &new_password)
+                .await
+                .gql(ctx)?;
+        Ok(AuthPayload(session))
+    }
+
+    /// Updates the viewer's profile.
+    async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> Result<User> {
+        let viewer = ctx.viewer().require().gql(ctx)?;
+        let user = profile::update_profile(ctx.services()?, viewer, input.into()).await.gql(ctx)?;
+        Ok(User::seen_by(user, ctx))
+    }
+
+    /// Replaces the viewer's skills with the skills of these slugs (see `skills`).
+    async fn set_skills(&self, ctx: &Context<'_>, slugs: Vec<String>) -> Result<User> {
+        let viewer = ctx.viewer().require().gql(ctx)?;
+        let user = profile::set_skills(ctx.services()?, viewer, slugs).await.gql(ctx)?;
+        Ok(User::seen_by(user, ctx))
+    }
+}

@@ -1,0 +1,45 @@
+use async_graphql::{InputObject, Object};
+use chrono::{DateTime, Utc};
+use domain::accounts::Session;
+
+use super::user::User;
+
+/// A signed-in session: send `accessToken` as `Authorization: Bearer …`; when it expires, trade
+/// `refreshToken` for a new pair with `refreshToken(token:)`.
+pub struct AuthPayload(pub Session);
+
+#[Object]
+impl AuthPayload {
+    /// A JWT valid for 15 minutes.
+    async fn access_token(&self) -> &str {
+        &self.0.access_token.token
+    }
+    async fn access_token_expires_at(&self) -> DateTime<Utc> {
+        self.0.access_token.expires_at
+    }
+    /// Opaque; works once (every use returns a new one) and expires after 30 days.
+    async fn refresh_token(&self) -> &str {
+        &self.0.refresh_token
+    }
+    /// The user who just signed in (their email is visible here).
+    async fn user(&self) -> User {
+        User::as_self(self.0.user.clone())
+    }
+}
+
+#[derive(InputObject)]
+pub struct RegisterInput {
+    pub email: String,
+    /// 3 to 30 characters of a-z, 0-9 and _.
+    pub username: String,
+    /// 8 to 128 characters.
+    pub password: String,
+    pub display_name: String,
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// An email or a username.
+    pub login: String,
+    pub password: String,
+}

@@ -1,0 +1,48 @@
+use async_graphql::{InputObject, Json, MaybeUndefined};
+use domain::profile::{Change, ProfileUpdate};
+
+use super::enums::{AvailabilityStatus, UserRole};
+
+/// Fields left out are kept; nullable fields set to null are cleared.
+#[derive(InputObject, Default)]
+pub struct UpdateProfileInput {
+    /// 1 to 100 characters.
+    pub display_name: Option<String>,
+    /// At most 200 characters.
+    pub headline: MaybeUndefined<String>,
+    /// At most 2000 characters.
+    pub bio: MaybeUndefined<String>,
+    /// An http(s) URL, at most 500 characters.
+    pub avatar_url: MaybeUndefined<String>,
+    pub primary_role: MaybeUndefined<UserRole>,
+    /// An IANA time zone name, such as Europe/Berlin.
+    pub timezone: MaybeUndefined<String>,
+    pub availability_status: Option<AvailabilityStatus>,
+    /// At most 10 links: {"github": "https://github.com/you"}; keys of a-z, 0-9 and _.
+    pub contact_links: Option<Json<serde_json::Value>>,
+    pub github_username: MaybeUndefined<String>,
+}
+
+fn change<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> U) -> Change<U> {
+    match value {
+        MaybeUndefined::Undefined => Change::Keep,
+        MaybeUndefined::Null => Change::Clear,
+        MaybeUndefined::Value(v) => Change::Set(f(v)),
+    }
+}
+
+impl From<UpdateProfileInput> for ProfileUpdate {
+    fn from(input: UpdateProfileInput) -> Self {
+        Self {
+            display_name: input.display_name,
+            headline: change(input.headline, |v| v),
+            bio: change(input.bio, |v| v),
+            avatar_url: change(input.avatar_url, |v| v),
+            primary_role: change(input.primary_role, Into::into),
+            timezone: change(input.timezone, |v| v),
+            availability_status: input.availability_status.map(Into::into),
+            contact_links: input.contact_links.map(|j| j.0),
+            github_username: change(input.github_username, |v| v),
+        }
+    }
+}
