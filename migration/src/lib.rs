@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_initial_schema;
 mod m20261122_000002_refresh_token_rotation;
+mod m20261122_000003_follow_listing_indexes;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_initial_schema::Migration),
             Box::new(m20261122_000002_refresh_token_rotation::Migration),
+            Box::new(m20261122_000003_follow_listing_indexes::Migration),
         ]
     }
 }

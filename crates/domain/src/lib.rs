@@ -3,9 +3,13 @@
 //! Every operation returns [`DomainError`], the one error type that the GraphQL layer maps to
 //! `extensions.code`. Every write that touches several rows is one transaction.
 pub mod accounts;
+pub mod batch;
 pub mod auth;
 pub mod error;
+pub mod feed;
 pub mod health;
+pub mod lists;
+pub mod pagination;
 pub mod profile;
 pub mod rate_limit;
 pub mod users;

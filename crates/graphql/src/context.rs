@@ -8,6 +8,7 @@ use crate::RequestId;
 
 pub(crate) trait ContextExt {
     fn services(&self) -> async_graphql::Result<&Services>;
+    fn loaders(&self) -> async_graphql::Result<&crate::loaders::Loaders>;
     fn viewer(&self) -> &Viewer;
     fn client(&self) -> ClientInfo;
 }
@@ -15,7 +16,13 @@ pub(crate) trait ContextExt {
 impl ContextExt for Context<'_> {
     fn services(&self) -> async_graphql::Result<&Services> {
         self.data::<Services>().map_err(|_| {
-            crate::to_graphql_error(DomainError::internal("Services missing from the schema"), None)
+            crate::to_graphql_error(&DomainError::internal("Services missing from the schema"), None)
+        })
+    }
+
+    fn loaders(&self) -> async_graphql::Result<&crate::loaders::Loaders> {
+        self.data::<crate::loaders::Loaders>().map_err(|_| {
+            crate::to_graphql_error(&DomainError::internal("Loaders missing from the request"), None)
         })
     }
 
@@ -35,6 +42,12 @@ pub(crate) trait ResultExt<T> {
 
 impl<T> ResultExt<T> for Result<T, DomainError> {
     fn gql(self, ctx: &Context<'_>) -> async_graphql::Result<T> {
-        self.map_err(|e| crate::to_graphql_error(e, ctx.data_opt::<RequestId>()))
+        self.map_err(|e| crate::to_graphql_error(&e, ctx.data_opt::<RequestId>()))
+    }
+}
+
+impl<T> ResultExt<T> for Result<T, crate::loaders::LoadError> {
+    fn gql(self, ctx: &Context<'_>) -> async_graphql::Result<T> {
+        self.map_err(|e| crate::to_graphql_error(&e.0, ctx.data_opt::<RequestId>()))
     }
 }

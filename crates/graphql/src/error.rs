@@ -31,7 +31,7 @@ impl ErrorCode {
 
 /// The one place a domain error becomes a GraphQL error. Internal causes go to the log with the
 /// request id; the client gets the code, a plain message and the request id.
-pub fn to_graphql_error(err: DomainError, request_id: Option<&RequestId>) -> async_graphql::Error {
+pub fn to_graphql_error(err: &DomainError, request_id: Option<&RequestId>) -> async_graphql::Error {
     let request_id = request_id.map(|r| r.0.clone());
     let message = err.to_string();
     match err {
@@ -39,12 +39,12 @@ pub fn to_graphql_error(err: DomainError, request_id: Option<&RequestId>) -> asy
         DomainError::Forbidden(_) => with_code(message, ErrorCode::Forbidden),
         DomainError::Unauthenticated => with_code(message, ErrorCode::Unauthenticated),
         DomainError::Conflict { reason, .. } => {
-            with_code(message, ErrorCode::Conflict).extend_with(|_, ext| ext.set("reason", reason))
+            with_code(message, ErrorCode::Conflict).extend_with(|_, ext| ext.set("reason", *reason))
         }
         DomainError::InvalidInput { field, .. } => with_code(message, ErrorCode::BadUserInput)
             .extend_with(|_, ext| ext.set("field", field.as_str())),
         DomainError::RateLimited { retry_after_secs } => with_code(message, ErrorCode::RateLimited)
-            .extend_with(|_, ext| ext.set("retryAfterSeconds", retry_after_secs)),
+            .extend_with(|_, ext| ext.set("retryAfterSeconds", *retry_after_secs)),
         DomainError::Unavailable(cause) | DomainError::Internal(cause) => {
             tracing::error!(request_id = request_id.as_deref(), error = %cause, "request failed");
             with_code(message, ErrorCode::InternalServerError).extend_with(|_, ext| {

@@ -2,6 +2,8 @@
 //! attaches per-request data (request id, viewer, client address).
 mod context;
 mod error;
+mod limits;
+mod loaders;
 mod mutation;
 mod query;
 mod types;
@@ -9,6 +11,8 @@ mod types;
 use async_graphql::{EmptySubscription, Schema};
 
 pub use error::{ErrorCode, ensure_error_codes, to_graphql_error};
+pub use limits::ExecutionStarted;
+pub use loaders::Loaders;
 pub use mutation::Mutation;
 pub use query::Query;
 
@@ -23,13 +27,25 @@ pub struct RequestId(pub String);
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_depth: usize,
+    /// Every field costs 1; a connection field multiplies its selection by `first`.
     pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_directives_per_field: usize,
     pub introspection: bool,
+    /// "Did you mean …?" hints in validation errors.
+    pub suggestions: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_depth: 12, max_complexity: 1000, introspection: true }
+        Self {
+            max_depth: 12,
+            max_complexity: 5000,
+            max_aliases: 30,
+            max_directives_per_field: 5,
+            introspection: true,
+            suggestions: true,
+        }
     }
 }
 
@@ -37,11 +53,24 @@ pub fn build_schema(services: domain::Services, limits: Limits) -> TribeSchema {
     let mut builder = Schema::build(Query, Mutation, EmptySubscription)
         .data(services)
         .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity);
+        .limit_complexity(limits.max_complexity)
+        .extension(limits::DocumentLimits {
+            max_aliases: limits.max_aliases,
+            max_directives_per_field: limits.max_directives_per_field,
+        });
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
+    if !limits.suggestions {
+        builder = builder.disable_suggestions();
+    }
     builder.finish()
+}
+
+/// The complexity of a connection field: its selection, once per requested item.
+pub(crate) fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let first = first.unwrap_or(domain::pagination::DEFAULT_PAGE_SIZE as i32).clamp(1, 100);
+    (first as usize).saturating_mul(child_complexity).saturating_add(1)
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

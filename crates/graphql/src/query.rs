@@ -1,10 +1,49 @@
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use domain::DomainError;
+use domain::feed::FeedScope as DomainFeedScope;
+use domain::lists::{ProjectFilter as DomainProjectFilter, UserFilter as DomainUserFilter};
+use domain::pagination::PageRequest;
 
 use crate::context::{ContextExt, ResultExt};
+use crate::types::connection::connection;
+use crate::types::enums::{AvailabilityStatus, ProjectStatus, SkillCategory, TribeStatus, UserRole};
+use crate::types::feed::FeedEvent;
+use crate::types::project::Project;
+use crate::types::skill::Skill;
+use crate::types::tribe::Tribe;
 use crate::types::user::User;
 
 pub struct Query;
+
+/// Which events the feed shows. Either way the order is strictly newest first.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum FeedScope {
+    /// Every event.
+    #[default]
+    Everyone,
+    /// Events by the viewer and the people they follow (requires signing in).
+    Following,
+}
+
+#[derive(InputObject, Default)]
+pub struct UserFilter {
+    pub primary_role: Option<UserRole>,
+    pub availability_status: Option<AvailabilityStatus>,
+    /// A skill slug, such as "rust".
+    pub skill: Option<String>,
+}
+
+#[derive(InputObject, Default)]
+pub struct ProjectFilter {
+    pub status: Option<ProjectStatus>,
+    pub owner_id: Option<ID>,
+}
+
+#[derive(InputObject, Default)]
+pub struct TribeFilter {
+    pub status: Option<TribeStatus>,
+}
 
 #[Object]
 impl Query {
@@ -17,24 +56,106 @@ impl Query {
     /// The signed-in user, or null when the request carries no access token.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let Some(id) = ctx.viewer().user_id() else { return Ok(None) };
-        let user = domain::users::find(ctx.services()?, id).await.gql(ctx)?;
-        Ok(user.map(|u| User::seen_by(u, ctx)))
+        User::load(ctx, id).await
     }
 
     /// A builder by id or by username (give exactly one). Null when there is none.
-    async fn user(
+    async fn user(&self, ctx: &Context<'_>, id: Option<ID>, username: Option<String>) -> Result<Option<User>> {
+        match (id, username) {
+            (Some(id), None) => User::load(ctx, &id).await,
+            (None, Some(username)) => {
+                let user = domain::users::find_by_username(ctx.services()?, &username).await.gql(ctx)?;
+                Ok(user.map(|u| User::seen_by(u, ctx)))
+            }
+            _ => Err(DomainError::invalid("id", "Give exactly one of id or username.")).gql(ctx),
+        }
+    }
+
+    /// Builders, newest first.
+    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
+    async fn users(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        username: Option<String>,
-    ) -> Result<Option<User>> {
-        let services = ctx.services()?;
-        let user = match (id, username) {
-            (Some(id), None) => domain::users::find(services, &id).await,
-            (None, Some(username)) => domain::users::find_by_username(services, &username).await,
-            _ => Err(DomainError::invalid("id", "Give exactly one of id or username.")),
-        }
-        .gql(ctx)?;
-        Ok(user.map(|u| User::seen_by(u, ctx)))
+        filter: Option<UserFilter>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, User>> {
+        let request = PageRequest::new(first, after.as_deref()).gql(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let filter = DomainUserFilter {
+            primary_role: filter.primary_role.map(Into::into),
+            availability_status: filter.availability_status.map(Into::into),
+            skill: filter.skill,
+        };
+        let page = domain::lists::users(ctx.services()?, &filter, &request).await.gql(ctx)?;
+        Ok(connection(page, |u| User::seen_by(u, ctx)))
+    }
+
+    /// A project by id; null when there is none.
+    async fn project(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Project>> {
+        Project::load(ctx, &id).await
+    }
+
+    /// Projects, newest first.
+    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ProjectFilter>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Project>> {
+        let request = PageRequest::new(first, after.as_deref()).gql(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let filter = DomainProjectFilter {
+            status: filter.status.map(Into::into),
+            owner_id: filter.owner_id.map(|id| id.0),
+        };
+        let page = domain::lists::projects(ctx.services()?, &filter, &request).await.gql(ctx)?;
+        Ok(connection(page, Project::new))
+    }
+
+    /// A tribe by id; null when there is none.
+    async fn tribe(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Tribe>> {
+        Tribe::load(ctx, &id).await
+    }
+
+    /// Tribes, newest first.
+    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
+    async fn tribes(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TribeFilter>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Tribe>> {
+        let request = PageRequest::new(first, after.as_deref()).gql(ctx)?;
+        let status = filter.and_then(|f| f.status).map(Into::into);
+        let page = domain::lists::tribes(ctx.services()?, status, &request).await.gql(ctx)?;
+        Ok(connection(page, |t| Tribe::new(t, None)))
+    }
+
+    /// The skill taxonomy, by category then name.
+    async fn skills(&self, ctx: &Context<'_>, category: Option<SkillCategory>) -> Result<Vec<Skill>> {
+        let skills = domain::lists::skills(ctx.services()?, category.map(Into::into)).await.gql(ctx)?;
+        Ok(skills.into_iter().map(Skill).collect())
+    }
+
+    /// The feed, strictly newest first: no ranking. FOLLOWING needs a signed-in viewer.
+    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
+    async fn feed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] scope: FeedScope,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, FeedEvent>> {
+        let request = PageRequest::new(first, after.as_deref()).gql(ctx)?;
+        let scope = match scope {
+            FeedScope::Everyone => DomainFeedScope::Everyone,
+            FeedScope::Following => DomainFeedScope::Following,
+        };
+        let page = domain::feed::page(ctx.services()?, ctx.viewer(), scope, &request).await.gql(ctx)?;
+        Ok(connection(page, FeedEvent))
     }
 }

@@ -36,6 +36,10 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// Take the client address from the last `X-Forwarded-For` entry (behind a reverse proxy).
     pub trust_proxy_headers: bool,
+    /// Schema introspection (GraphiQL needs it); default on in development, off in production.
+    pub graphql_introspection: bool,
+    /// "Did you mean …?" in validation errors; default on in development, off in production.
+    pub graphql_suggestions: bool,
 }
 
 /// The key access tokens are signed with.
@@ -63,6 +67,8 @@ impl std::fmt::Debug for Config {
             .field("refresh_token_ttl", &self.refresh_token_ttl)
             .field("rate_limits", &self.rate_limits)
             .field("trust_proxy_headers", &self.trust_proxy_headers)
+            .field("graphql_introspection", &self.graphql_introspection)
+            .field("graphql_suggestions", &self.graphql_suggestions)
             .finish()
     }
 }
@@ -213,16 +219,11 @@ impl Config {
             )?,
             refreshes_per_ip: rate("RATE_LIMIT_REFRESHES_PER_IP", defaults.refreshes_per_ip)?,
         };
-        let trust_proxy_headers = match get("TRUST_PROXY_HEADERS").as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => {
-                return Err(invalid(
-                    "TRUST_PROXY_HEADERS",
-                    format!("is '{other}': use true or false"),
-                ));
-            }
-        };
+        let trust_proxy_headers = parse_bool(get("TRUST_PROXY_HEADERS"), "TRUST_PROXY_HEADERS", false)?;
+        let development = environment == Environment::Development;
+        let graphql_introspection =
+            parse_bool(get("GRAPHQL_INTROSPECTION"), "GRAPHQL_INTROSPECTION", development)?;
+        let graphql_suggestions = parse_bool(get("GRAPHQL_SUGGESTIONS"), "GRAPHQL_SUGGESTIONS", development)?;
 
         Ok(Self {
             environment,
@@ -238,6 +239,8 @@ impl Config {
             refresh_token_ttl,
             rate_limits,
             trust_proxy_headers,
+            graphql_introspection,
+            graphql_suggestions,
         })
     }
 }
@@ -256,6 +259,15 @@ where
     match value.parse::<T>() {
         Ok(n) if n >= min && n <= max => Ok(n),
         _ => Err(invalid(var, format!("is '{value}': use a whole number from {min} to {max}"))),
+    }
+}
+
+fn parse_bool(value: Option<String>, var: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match value.as_deref() {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(other) => Err(invalid(var, format!("is '{other}': use true or false"))),
     }
 }
 
@@ -335,6 +347,8 @@ mod tests {
             ("RATE_LIMIT_REGISTRATIONS_PER_IP", "many"),
             ("RATE_LIMIT_REFRESHES_PER_IP", "5/1d"),
             ("TRUST_PROXY_HEADERS", "yes"),
+            ("GRAPHQL_INTROSPECTION", "off"),
+            ("GRAPHQL_SUGGESTIONS", "1"),
         ];
         for (var, value) in cases {
             let mut pairs = vec![URL];
@@ -357,6 +371,8 @@ mod tests {
         let prod =
             config(&[URL, ("APP_ENV", "production"), ("JWT_SECRET", &secret)]).expect("prod");
         assert!(!prod.jwt_secret.generated);
+        assert!(!prod.graphql_introspection && !prod.graphql_suggestions);
+        assert!(dev.graphql_introspection && dev.graphql_suggestions);
         assert_eq!(prod.access_token_ttl, Duration::from_secs(900));
         assert_eq!(prod.refresh_token_ttl, Duration::from_secs(30 * 86_400));
     }

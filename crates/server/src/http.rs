@@ -1,38 +1,42 @@
-//! Routes and middleware.
+//! Routes and middleware, and GraphQL over HTTP as the GraphQL-over-HTTP specification has it:
+//! POST with an `application/json` body (anything else is 415), GET for queries only (a mutation
+//! over GET is 405), the response media type chosen from `Accept`, one operation per request
+//! (batches are refused), and every malformed request answered with a JSON error.
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::Router;
-use std::net::SocketAddr;
-use std::sync::Arc;
-
+use async_graphql::parser::types::OperationType;
 use axum::Extension;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderName, Method, Request, StatusCode, header};
-use axum::response::Response;
-use axum::response::{Html, IntoResponse, Json};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
+use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
+use domain::Services;
 use domain::accounts::ClientInfo;
 use domain::auth::tokens;
 use domain::auth::{AuthSettings, Viewer};
-use sea_orm::DatabaseConnection;
-use serde_json::json;
+use serde_json::{Value, json};
 use tower_http::cors::CorsLayer;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Config;
 
 /// Request bodies larger than this are refused: a GraphQL query is text, not an upload.
-const MAX_BODY_BYTES: usize = 64 * 1024;
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const APPLICATION_JSON: &str = "application/json";
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: DatabaseConnection,
+    pub services: Services,
     pub schema: graphql::TribeSchema,
     pub auth: Arc<AuthSettings>,
     pub trust_proxy_headers: bool,
@@ -44,22 +48,32 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .allow_origin(config.cors_allowed_origins.clone())
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        .expose_headers([request_id.clone()])
         .max_age(Duration::from_secs(600));
-    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-        let id = request
-            .extensions()
-            .get::<RequestId>()
-            .and_then(|id| id.header_value().to_str().ok())
-            .unwrap_or("-");
-        tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
-    })
-    .on_response(DefaultOnResponse::new().level(Level::INFO));
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request<_>| {
+            let id = request
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|id| id.header_value().to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
 
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql_handler))
+        .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
+        .fallback(not_found)
         .with_state(state)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
         .layer(cors)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(trace)
@@ -76,29 +90,178 @@ impl MakeRequestId for UlidRequestId {
     }
 }
 
-async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+/// A request that was not executed: a JSON body with one coded error.
+fn request_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (status, Json(body)).into_response()
 }
 
-async fn graphql_handler(
+async fn not_found() -> Response {
+    request_error(StatusCode::NOT_FOUND, "NOT_FOUND", "No such endpoint: the API is at /graphql.")
+}
+
+/// The media type to answer with, from `Accept`; None when the client accepts neither JSON type.
+fn response_media_type(headers: &HeaderMap) -> Option<&'static str> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        // No Accept: treated as application/json, as the specification asks.
+        return Some(APPLICATION_JSON);
+    };
+    let types: Vec<String> = accept
+        .split(',')
+        .map(|part| part.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .collect();
+    if types.iter().any(|t| t == GRAPHQL_RESPONSE_JSON) {
+        Some(GRAPHQL_RESPONSE_JSON)
+    } else if types.iter().any(|t| t == APPLICATION_JSON || t == "*/*" || t == "application/*") {
+        Some(APPLICATION_JSON)
+    } else {
+        None
+    }
+}
+
+fn not_acceptable() -> Response {
+    request_error(
+        StatusCode::NOT_ACCEPTABLE,
+        "BAD_USER_INPUT",
+        "Accept application/graphql-response+json or application/json.",
+    )
+}
+
+async fn graphql_post(
     State(state): State<AppState>,
     connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    body: Body,
 ) -> Response {
-    let viewer = match viewer_from_headers(&state.auth, &headers) {
-        Ok(viewer) => viewer,
-        Err(()) => return unauthenticated(),
+    let Some(media_type) = response_media_type(&headers) else { return not_acceptable() };
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(APPLICATION_JSON));
+    if !is_json {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_USER_INPUT",
+            "Send the GraphQL request as an application/json body.",
+        );
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return request_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BAD_USER_INPUT",
+            &format!("The request body is larger than {} KiB.", MAX_BODY_BYTES / 1024),
+        );
     };
+    let json: Value = match serde_json::from_slice(&bytes) {
+        Ok(json) => json,
+        Err(err) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                &format!("The request body is not valid JSON: {err}."),
+            );
+        }
+    };
+    if json.is_array() {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "Batched requests are not supported: send one operation per request.",
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_value(json) {
+        Ok(request) => request,
+        Err(err) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                &format!("The request is not a GraphQL request ({{\"query\": …, \"variables\": …}}): {err}."),
+            );
+        }
+    };
+    execute(&state, connect_info, &headers, request, media_type).await
+}
+
+/// GET /graphql: GraphiQL without a `query` parameter; with one, a query (never a mutation).
+async fn graphql_get(
+    State(state): State<AppState>,
+    connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let raw = raw.unwrap_or_default();
+    let has_query = url::form_urlencoded::parse(raw.as_bytes()).any(|(k, _)| k == "query");
+    if !has_query {
+        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+    }
+    let Some(media_type) = response_media_type(&headers) else { return not_acceptable() };
+    let request = match async_graphql::http::parse_query_string(&raw) {
+        Ok(request) => request,
+        Err(err) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                &format!("The query string is not a GraphQL request: {err}."),
+            );
+        }
+    };
+    if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
+        let operation = match &request.operation_name {
+            Some(name) => document.operations.iter().find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
+            None => document.operations.iter().next(),
+        };
+        if operation.is_some_and(|(_, op)| op.node.ty != OperationType::Query) {
+            let mut response = request_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "BAD_USER_INPUT",
+                "Only queries may be sent with GET: send mutations with POST.",
+            );
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+    }
+    execute(&state, connect_info, &headers, request, media_type).await
+}
+
+async fn execute(
+    state: &AppState,
+    connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+    media_type: &'static str,
+) -> Response {
+    let Ok(viewer) = viewer_from_headers(&state.auth, headers) else { return unauthenticated() };
     let peer = connect_info.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
-    let client = ClientInfo { ip: client_ip(&headers, peer, state.trust_proxy_headers) };
-    let mut request = request.into_inner().data(viewer).data(client);
+    let client = ClientInfo { ip: client_ip(headers, peer, state.trust_proxy_headers) };
+    let started = graphql::ExecutionStarted::default();
+    let mut request = request
+        .data(graphql::Loaders::new(&state.services, &viewer))
+        .data(viewer)
+        .data(client)
+        .data(started.clone());
     if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
         request = request.data(graphql::RequestId(id.to_owned()));
     }
     let mut response = state.schema.execute(request).await;
     graphql::ensure_error_codes(&mut response);
-    GraphQLResponse::from(response).into_response()
+
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| {
+        json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL_SERVER_ERROR" } }] })
+    });
+    // A request that never executed (parse or validation failed) is a request error: with the
+    // GraphQL response media type it has no `data` and a 400; with plain JSON it is a 200.
+    let status = if !started.get() && media_type == GRAPHQL_RESPONSE_JSON {
+        if let Some(object) = body.as_object_mut() {
+            object.remove("data");
+        }
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut http = (status, Json(body)).into_response();
+    http.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    http
 }
 
 /// No `Authorization` header is anonymous; a valid bearer token is its user; anything else is
@@ -118,18 +281,15 @@ fn viewer_from_headers(auth: &AuthSettings, headers: &HeaderMap) -> Result<Viewe
 
 /// 401 with a GraphQL error body: the request was not executed.
 fn unauthenticated() -> Response {
-    let body = json!({
-        "errors": [{
-            "message": "The access token is invalid or expired: refresh it or sign in again.",
-            "extensions": { "code": "UNAUTHENTICATED" }
-        }]
-    });
-    (
+    let mut response = request_error(
         StatusCode::UNAUTHORIZED,
-        [(header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#)],
-        Json(body),
-    )
-        .into_response()
+        "UNAUTHENTICATED",
+        "The access token is invalid or expired: refresh it or sign in again.",
+    );
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer error="invalid_token""#));
+    response
 }
 
 /// The address rate limits count against: the TCP peer, or behind a trusted reverse proxy the
@@ -152,7 +312,7 @@ fn client_ip(headers: &HeaderMap, peer: Option<String>, trust_proxy_headers: boo
 
 /// 200 when the database answers, 503 when it does not; the server itself stays up either way.
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    match domain::health::check_database(&state.db).await {
+    match domain::health::check_database(&state.services.db).await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok", "database": "ok" }))),
         Err(err) => {
             tracing::warn!(error = %err, cause = ?std::error::Error::source(&err).map(ToString::to_string), "health check failed");

@@ -7,6 +7,7 @@ mod http;
 pub mod telemetry;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -27,12 +28,14 @@ pub struct App {
     pub config: Config,
     pub db: DatabaseConnection,
     router: Router,
+    statements: Arc<AtomicU64>,
 }
 
 impl App {
     /// Connects to the database, applies pending migrations and builds the router.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = connect(&config).await?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let db = connect(&config, statements.clone()).await?;
         migrate(&db).await?;
         if config.jwt_secret.generated {
             tracing::warn!(
@@ -56,26 +59,32 @@ impl App {
             hasher: domain::auth::password::PasswordHasher::new(2 * cores),
         };
         let schema = graphql::build_schema(
-            services,
+            services.clone(),
             graphql::Limits {
-                introspection: config.environment == Environment::Development,
+                introspection: config.graphql_introspection,
+                suggestions: config.graphql_suggestions,
                 ..graphql::Limits::default()
             },
         );
         let router = http::router(
             http::AppState {
-                db: db.clone(),
+                services,
                 schema,
                 auth,
                 trust_proxy_headers: config.trust_proxy_headers,
             },
             &config,
         );
-        Ok(Self { config, db, router })
+        Ok(Self { config, db, router, statements })
     }
 
     pub fn router(&self) -> Router {
         self.router.clone()
+    }
+
+    /// SQL statements sent to the database since start-up (tests and benchmarks count them).
+    pub fn statements_sent(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
@@ -96,7 +105,10 @@ impl App {
     }
 }
 
-async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+/// Statements slower than this are logged (their SQL, never their values).
+const SLOW_STATEMENT: Duration = Duration::from_millis(250);
+
+async fn connect(config: &Config, statements: Arc<AtomicU64>) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
         .max_connections(config.database_max_connections)
@@ -108,7 +120,15 @@ async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         // server recovers by itself when the database returns.
         .test_before_acquire(true)
         .sqlx_logging(false);
-    Database::connect(options).await.context("cannot reach the database at DATABASE_URL")
+    let mut db =
+        Database::connect(options).await.context("cannot reach the database at DATABASE_URL")?;
+    db.set_metric_callback(move |info| {
+        statements.fetch_add(1, Ordering::Relaxed);
+        if info.elapsed > SLOW_STATEMENT {
+            tracing::warn!(elapsed_ms = info.elapsed.as_millis() as u64, sql = %info.statement.sql, "slow statement");
+        }
+    });
+    Ok(db)
 }
 
 /// Applies pending migrations at start-up, holding an advisory lock so that instances starting

@@ -224,7 +224,7 @@ async fn every_register_field_is_validated_by_name() {
         ("password", json!(long_password)),
         ("displayName", json!("   ")),
         ("displayName", json!("x".repeat(101))),
-        ("displayName", json!("nul\u{0}byte")),
+        ("displayName", json!("tab\tin a name")),
     ];
     for (field, value) in cases {
         let mut input = valid.clone();
@@ -233,6 +233,11 @@ async fn every_register_field_is_validated_by_name() {
         assert_eq!(error_codes(&response), vec!["BAD_USER_INPUT"], "{field}={value}: {response}");
         assert_eq!(response["errors"][0]["extensions"]["field"], field, "{response}");
     }
+    // A NUL byte anywhere in the input is refused before any resolver runs.
+    let mut input = valid.clone();
+    input["displayName"] = json!("nul\u{0}byte");
+    let response = app.graphql(register, json!({ "input": input })).await;
+    assert_eq!(error_codes(&response), vec!["BAD_USER_INPUT"], "{response}");
     assert_eq!(app.rows("SELECT count(*)::text AS line FROM users").await, vec!["0"]);
 }
 

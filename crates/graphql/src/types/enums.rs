@@ -33,3 +33,18 @@ mirror_enum!(
 mirror_enum!(
     SkillCategory <=> SkillCategory { Engineering, Design, Product, Marketing, Growth, Data, Operations, Other }
 );
+mirror_enum!(ProjectStatus <=> ProjectStatus { Shipped, InProgress, Archived });
+mirror_enum!(CollaboratorStatus <=> CollaboratorStatus { Pending, Confirmed, Declined });
+mirror_enum!(TribeStatus <=> TribeStatus { Open, Active, Alumni });
+mirror_enum!(MemberRole <=> MemberRole { Owner, Member });
+mirror_enum!(MemberStatus <=> MemberStatus { Pending, Active, Rejected, Left, Removed });
+mirror_enum!(
+    /// What happened, in a feed event.
+    EventType <=> EventType {
+        ProjectCreated, ProjectShipped, CollaborationConfirmed, TribeCreated, MemberJoinedTribe, BuilderJoined
+    }
+);
+mirror_enum!(
+    /// What a feed event points at.
+    FeedTargetType <=> TargetType { Project, Tribe, User }
+);

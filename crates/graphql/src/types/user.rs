@@ -1,13 +1,20 @@
+use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
+use domain::lists::FollowDirection;
+use domain::pagination::{Cursor, Page, PageRequest};
 use entity::user;
 
+use super::connection::connection;
 use super::enums::{AvailabilityStatus, UserRole};
+use super::project::{Collaborator, Project};
 use super::skill::Skill;
+use super::tribe::Tribe;
 use crate::context::{ContextExt, ResultExt};
 
 /// A builder as someone else sees them. `email_visible` is decided when the value is made: the
 /// email is shown only to the user themself.
+#[derive(Clone)]
 pub struct User {
     model: user::Model,
     email_visible: bool,
@@ -23,6 +30,24 @@ impl User {
     /// The user as seen by themself (the user of an `AuthPayload`).
     pub fn as_self(model: user::Model) -> Self {
         Self { model, email_visible: true }
+    }
+
+    /// Loads a user by id through the request's DataLoader.
+    pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Option<Self>> {
+        let model = ctx.loaders()?.users.load_one(id.to_owned()).await.gql(ctx)?;
+        Ok(model.map(|m| Self::seen_by(m, ctx)))
+    }
+
+    async fn follows(
+        &self,
+        ctx: &Context<'_>,
+        direction: FollowDirection,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, User>> {
+        let request = PageRequest::new(first, after.as_deref()).gql(ctx)?;
+        let page = domain::lists::follows(ctx.services()?, &self.model.id, direction, &request).await.gql(ctx)?;
+        Ok(connection(page, |(_, u)| User::seen_by(u, ctx)))
     }
 }
 
@@ -80,8 +105,69 @@ impl User {
     }
     /// The builder's skills, by name.
     async fn skills(&self, ctx: &Context<'_>) -> Result<Vec<Skill>> {
-        let services = ctx.services()?;
-        let skills = domain::users::skills_of(services, &self.model.id).await.gql(ctx)?;
-        Ok(skills.into_iter().map(Skill).collect())
+        let skills = ctx.loaders()?.skills.load_one(self.model.id.clone()).await.gql(ctx)?;
+        Ok(skills.unwrap_or_default().into_iter().map(Skill).collect())
+    }
+    /// The builder's own projects, newest first.
+    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Project>> {
+        let request = PageRequest::new(first, after.as_deref()).gql(ctx)?;
+        let before = Cursor::id_bound(request.after.as_ref()).gql(ctx)?;
+        let key = (self.model.id.clone(), before, request.limit());
+        let rows = ctx.loaders()?.owner_projects.load_one(key).await.gql(ctx)?.unwrap_or_default();
+        let page = Page::from_rows(&request, rows, |p| Cursor::Id(p.id.clone()));
+        Ok(connection(page, Project::new))
+    }
+    /// Projects the builder collaborates on (confirmed), newest first.
+    async fn collaborations(&self, ctx: &Context<'_>) -> Result<Vec<Collaborator>> {
+        let rows = ctx.loaders()?.collaborations.load_one(self.model.id.clone()).await.gql(ctx)?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(c, p)| Collaborator::new(c, Some(self.clone()), Some(Project::new(p))))
+            .collect())
+    }
+    /// The tribes the builder is an active member of.
+    async fn tribes(&self, ctx: &Context<'_>) -> Result<Vec<Tribe>> {
+        let rows = ctx.loaders()?.user_tribes.load_one(self.model.id.clone()).await.gql(ctx)?;
+        Ok(rows.unwrap_or_default().into_iter().map(|t| Tribe::new(t, None)).collect())
+    }
+    /// People who follow this builder, most recent first.
+    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
+    async fn followers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, User>> {
+        self.follows(ctx, FollowDirection::Followers, first, after).await
+    }
+    /// People this builder follows (at most 100), most recent first.
+    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
+    async fn following(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, User>> {
+        self.follows(ctx, FollowDirection::Following, first, after).await
+    }
+    async fn follower_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        let counts = ctx.loaders()?.follow_counts.load_one(self.model.id.clone()).await.gql(ctx)?;
+        Ok(counts.unwrap_or_default().followers)
+    }
+    async fn following_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        let counts = ctx.loaders()?.follow_counts.load_one(self.model.id.clone()).await.gql(ctx)?;
+        Ok(counts.unwrap_or_default().following)
+    }
+    /// Whether the signed-in viewer follows this builder; false when anonymous.
+    async fn viewer_follows(&self, ctx: &Context<'_>) -> Result<bool> {
+        let Some(loader) = &ctx.loaders()?.viewer_follows else { return Ok(false) };
+        Ok(loader.load_one(self.model.id.clone()).await.gql(ctx)?.unwrap_or(false))
     }
 }

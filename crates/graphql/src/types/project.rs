@@ -1,0 +1,141 @@
+use async_graphql::{Context, ID, Json, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{project, project_collaborator, user};
+
+use super::enums::{CollaboratorStatus, ProjectStatus};
+use super::user::User;
+use crate::context::{ContextExt, ResultExt};
+
+/// Strings of a JSON array column (`tech_stack`, `skills_needed`); anything else is skipped.
+pub fn strings(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+#[derive(Clone)]
+pub struct Project {
+    model: project::Model,
+    /// Loaded with the project when it came through the project loader.
+    owner: Option<user::Model>,
+}
+
+impl Project {
+    pub fn new(model: project::Model) -> Self {
+        Self { model, owner: None }
+    }
+
+    pub fn with_owner(model: project::Model, owner: user::Model) -> Self {
+        Self { model, owner: Some(owner) }
+    }
+
+    pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Option<Self>> {
+        let row = ctx.loaders()?.projects.load_one(id.to_owned()).await.gql(ctx)?;
+        Ok(row.map(|(p, owner)| Self::with_owner(p, owner)))
+    }
+}
+
+/// Something a builder made, with who built it.
+#[Object]
+impl Project {
+    async fn id(&self) -> ID {
+        ID(self.model.id.clone())
+    }
+    async fn title(&self) -> &str {
+        &self.model.title
+    }
+    async fn description(&self) -> Option<&str> {
+        self.model.description.as_deref()
+    }
+    async fn status(&self) -> ProjectStatus {
+        self.model.status.into()
+    }
+    /// The owner's role on the project.
+    async fn role(&self) -> Option<&str> {
+        self.model.role.as_deref()
+    }
+    async fn thumbnail_url(&self) -> Option<&str> {
+        self.model.thumbnail_url.as_deref()
+    }
+    /// An object of link name to URL.
+    async fn links(&self) -> Json<serde_json::Value> {
+        Json(self.model.links.clone())
+    }
+    async fn tech_stack(&self) -> Vec<String> {
+        strings(&self.model.tech_stack)
+    }
+    /// An object of metric name to number or short text, such as {"users": 1200}.
+    async fn impact_metrics(&self) -> Json<serde_json::Value> {
+        Json(self.model.impact_metrics.clone())
+    }
+    /// owner/name on GitHub.
+    async fn github_repo_full_name(&self) -> Option<&str> {
+        self.model.github_repo_full_name.as_deref()
+    }
+    async fn github_stars(&self) -> Option<i32> {
+        self.model.github_stars
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at.to_utc()
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at.to_utc()
+    }
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        match &self.owner {
+            Some(owner) => Ok(Some(User::seen_by(owner.clone(), ctx))),
+            None => User::load(ctx, &self.model.owner_id).await,
+        }
+    }
+    /// Confirmed collaborators, in the order they joined.
+    async fn collaborators(&self, ctx: &Context<'_>) -> Result<Vec<Collaborator>> {
+        let rows = ctx.loaders()?.collaborators.load_one(self.model.id.clone()).await.gql(ctx)?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(c, u)| Collaborator::new(c, Some(User::seen_by(u, ctx)), Some(self.clone())))
+            .collect())
+    }
+}
+
+/// A builder's part in someone else's project.
+pub struct Collaborator {
+    model: project_collaborator::Model,
+    user: Option<User>,
+    project: Option<Project>,
+}
+
+impl Collaborator {
+    pub fn new(model: project_collaborator::Model, user: Option<User>, project: Option<Project>) -> Self {
+        Self { model, user, project }
+    }
+}
+
+#[Object]
+impl Collaborator {
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        match &self.user {
+            Some(user) => Ok(Some(user.clone())),
+            None => User::load(ctx, &self.model.user_id).await,
+        }
+    }
+    async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
+        match &self.project {
+            Some(project) => Ok(Some(project.clone())),
+            None => Project::load(ctx, &self.model.project_id).await,
+        }
+    }
+    async fn role(&self) -> Option<&str> {
+        self.model.role.as_deref()
+    }
+    async fn status(&self) -> CollaboratorStatus {
+        self.model.status.into()
+    }
+    async fn invited_at(&self) -> DateTime<Utc> {
+        self.model.invited_at.to_utc()
+    }
+    async fn confirmed_at(&self) -> Option<DateTime<Utc>> {
+        self.model.confirmed_at.map(|t| t.to_utc())
+    }
+}

@@ -1,0 +1,134 @@
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{tribe, tribe_member, tribe_open_role, user};
+
+use super::enums::{MemberRole, MemberStatus, TribeStatus};
+use super::project::strings;
+use super::user::User;
+use crate::context::{ContextExt, ResultExt};
+
+#[derive(Clone)]
+pub struct Tribe {
+    model: tribe::Model,
+    owner: Option<user::Model>,
+}
+
+impl Tribe {
+    pub fn new(model: tribe::Model, owner: Option<user::Model>) -> Self {
+        Self { model, owner }
+    }
+
+    pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Option<Self>> {
+        let row = ctx.loaders()?.tribes.load_one(id.to_owned()).await.gql(ctx)?;
+        Ok(row.map(|(t, owner)| Self::new(t, Some(owner))))
+    }
+}
+
+/// A small team with a mission and open roles.
+#[Object]
+impl Tribe {
+    async fn id(&self) -> ID {
+        ID(self.model.id.clone())
+    }
+    async fn name(&self) -> &str {
+        &self.model.name
+    }
+    async fn mission(&self) -> Option<&str> {
+        self.model.mission.as_deref()
+    }
+    async fn status(&self) -> TribeStatus {
+        self.model.status.into()
+    }
+    async fn max_members(&self) -> i32 {
+        self.model.max_members
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at.to_utc()
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at.to_utc()
+    }
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        match &self.owner {
+            Some(owner) => Ok(Some(User::seen_by(owner.clone(), ctx))),
+            None => User::load(ctx, &self.model.owner_id).await,
+        }
+    }
+    /// Active members, the owner first.
+    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<TribeMember>> {
+        let rows = ctx.loaders()?.members.load_one(self.model.id.clone()).await.gql(ctx)?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(m, u)| TribeMember::new(m, Some(User::seen_by(u, ctx)), Some(self.clone())))
+            .collect())
+    }
+    async fn open_roles(&self, ctx: &Context<'_>) -> Result<Vec<OpenRole>> {
+        let rows = ctx.loaders()?.open_roles.load_one(self.model.id.clone()).await.gql(ctx)?;
+        Ok(rows.unwrap_or_default().into_iter().map(OpenRole).collect())
+    }
+}
+
+pub struct TribeMember {
+    model: tribe_member::Model,
+    user: Option<User>,
+    tribe: Option<Tribe>,
+}
+
+impl TribeMember {
+    pub fn new(model: tribe_member::Model, user: Option<User>, tribe: Option<Tribe>) -> Self {
+        Self { model, user, tribe }
+    }
+}
+
+/// A builder's membership of a tribe.
+#[Object]
+impl TribeMember {
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        match &self.user {
+            Some(user) => Ok(Some(user.clone())),
+            None => User::load(ctx, &self.model.user_id).await,
+        }
+    }
+    async fn tribe(&self, ctx: &Context<'_>) -> Result<Option<Tribe>> {
+        match &self.tribe {
+            Some(tribe) => Ok(Some(tribe.clone())),
+            None => Tribe::load(ctx, &self.model.tribe_id).await,
+        }
+    }
+    async fn role(&self) -> MemberRole {
+        self.model.role.into()
+    }
+    async fn status(&self) -> MemberStatus {
+        self.model.status.into()
+    }
+    async fn joined_at(&self) -> Option<DateTime<Utc>> {
+        self.model.joined_at.map(|t| t.to_utc())
+    }
+}
+
+pub struct OpenRole(pub tribe_open_role::Model);
+
+/// A role a tribe is looking to fill.
+#[Object]
+impl OpenRole {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn skills_needed(&self) -> Vec<String> {
+        strings(&self.0.skills_needed)
+    }
+    async fn filled(&self) -> bool {
+        self.0.filled
+    }
+    /// Who filled the role, if anyone.
+    async fn filled_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        match &self.0.filled_by {
+            Some(id) => User::load(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+}
