@@ -363,10 +363,12 @@ pub async fn run(db: &DatabaseConnection) -> Result<SeedSummary, SeedError> {
                 .into_active_model(),
             );
         }
-        for (title, skills_needed) in t.open_roles {
+        for (position, (title, skills_needed)) in t.open_roles.iter().enumerate() {
+            // A millisecond apart, so the roles keep the spec's order.
+            let at = created_at.to_utc() + Duration::milliseconds(position as i64);
             role_rows.push(
                 tribe_open_role::Model {
-                    id: seed_id("open_role", &format!("{}:{}", t.key, title), created_at.to_utc()),
+                    id: seed_id("open_role", &format!("{}:{}", t.key, title), at),
                     tribe_id: id.clone(),
                     title: (*title).to_owned(),
                     skills_needed: json!(skills_needed),

@@ -4,7 +4,9 @@
 use std::collections::{HashMap, HashSet};
 
 use entity::enums::{CollaboratorStatus, MemberStatus};
-use entity::{project, project_collaborator, skill, tribe, tribe_member, tribe_open_role, user, user_skill};
+use entity::{
+    project, project_collaborator, skill, tribe, tribe_member, tribe_open_role, user, user_skill,
+};
 use sea_orm::sea_query::{Expr, ExprTrait, PgFunc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -19,7 +21,10 @@ fn any(keys: &[String]) -> sea_orm::sea_query::FunctionCall {
     PgFunc::any(Expr::val(keys.to_vec()))
 }
 
-fn grouped<K, V>(keys: &[String], pairs: impl IntoIterator<Item = (String, V)>) -> HashMap<String, Vec<V>> {
+fn grouped<K, V>(
+    keys: &[String],
+    pairs: impl IntoIterator<Item = (String, V)>,
+) -> HashMap<String, Vec<V>> {
     let mut map: HashMap<String, Vec<V>> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
     for (key, value) in pairs {
         map.entry(key).or_default().push(value);
@@ -36,14 +41,20 @@ pub async fn users(services: &Services, ids: &[String]) -> Result<HashMap<String
 }
 
 /// Each user's skills, by name: one JOIN.
-pub async fn skills_of_users(services: &Services, user_ids: &[String]) -> Result<HashMap<String, Vec<skill::Model>>> {
+pub async fn skills_of_users(
+    services: &Services,
+    user_ids: &[String],
+) -> Result<HashMap<String, Vec<skill::Model>>> {
     let rows = user_skill::Entity::find()
         .find_also_related(skill::Entity)
         .filter(Expr::col((user_skill::Entity, user_skill::Column::UserId)).eq(any(user_ids)))
         .order_by_asc(skill::Column::Name)
         .all(&services.db)
         .await?;
-    Ok(grouped::<String, _>(user_ids, rows.into_iter().filter_map(|(us, s)| Some((us.user_id, s?)))))
+    Ok(grouped::<String, _>(
+        user_ids,
+        rows.into_iter().filter_map(|(us, s)| Some((us.user_id, s?))),
+    ))
 }
 
 /// Projects with their owners: one JOIN.
@@ -79,7 +90,10 @@ pub async fn collaborators_of_projects(
 ) -> Result<HashMap<String, Vec<(project_collaborator::Model, user::Model)>>> {
     let rows = project_collaborator::Entity::find()
         .find_also_related(user::Entity)
-        .filter(Expr::col((project_collaborator::Entity, project_collaborator::Column::ProjectId)).eq(any(project_ids)))
+        .filter(
+            Expr::col((project_collaborator::Entity, project_collaborator::Column::ProjectId))
+                .eq(any(project_ids)),
+        )
         .filter(project_collaborator::Column::Status.eq(CollaboratorStatus::Confirmed))
         .order_by_asc(project_collaborator::Column::ConfirmedAt)
         .all(&services.db)
@@ -144,7 +158,10 @@ pub async fn collaborations_of_users(
 ) -> Result<HashMap<String, Vec<(project_collaborator::Model, project::Model)>>> {
     let rows = project_collaborator::Entity::find()
         .find_also_related(project::Entity)
-        .filter(Expr::col((project_collaborator::Entity, project_collaborator::Column::UserId)).eq(any(user_ids)))
+        .filter(
+            Expr::col((project_collaborator::Entity, project_collaborator::Column::UserId))
+                .eq(any(user_ids)),
+        )
         .filter(project_collaborator::Column::Status.eq(CollaboratorStatus::Confirmed))
         .order_by_desc(project_collaborator::Column::ProjectId)
         .all(&services.db)
@@ -169,7 +186,10 @@ struct FollowCountRow {
 }
 
 /// Followers and followings of each user: one statement.
-pub async fn follow_counts(services: &Services, user_ids: &[String]) -> Result<HashMap<String, FollowCounts>> {
+pub async fn follow_counts(
+    services: &Services,
+    user_ids: &[String],
+) -> Result<HashMap<String, FollowCounts>> {
     let rows = FollowCountRow::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "SELECT k.id,
@@ -192,7 +212,11 @@ struct Followee {
 }
 
 /// Which of `user_ids` the viewer follows: one statement.
-pub async fn followed_by(services: &Services, viewer_id: &str, user_ids: &[String]) -> Result<HashSet<String>> {
+pub async fn followed_by(
+    services: &Services,
+    viewer_id: &str,
+    user_ids: &[String],
+) -> Result<HashSet<String>> {
     let rows = Followee::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "SELECT followee_id FROM follows WHERE follower_id = $1 AND followee_id = ANY($2)",

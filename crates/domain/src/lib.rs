@@ -3,8 +3,8 @@
 //! Every operation returns [`DomainError`], the one error type that the GraphQL layer maps to
 //! `extensions.code`. Every write that touches several rows is one transaction.
 pub mod accounts;
-pub mod batch;
 pub mod auth;
+pub mod batch;
 pub mod error;
 pub mod feed;
 pub mod health;

@@ -22,7 +22,11 @@ pub struct UserFilter {
     pub skill: Option<String>,
 }
 
-pub async fn users(services: &Services, filter: &UserFilter, request: &PageRequest) -> Result<Page<user::Model>> {
+pub async fn users(
+    services: &Services,
+    filter: &UserFilter,
+    request: &PageRequest,
+) -> Result<Page<user::Model>> {
     let before = Cursor::id_bound(request.after.as_ref())?;
     let mut query = user::Entity::find().filter(user::Column::Id.lt(before));
     if let Some(role) = filter.primary_role {
@@ -39,7 +43,8 @@ pub async fn users(services: &Services, filter: &UserFilter, request: &PageReque
             [slug.trim().to_lowercase()],
         ));
     }
-    let rows = query.order_by_desc(user::Column::Id).limit(request.limit()).all(&services.db).await?;
+    let rows =
+        query.order_by_desc(user::Column::Id).limit(request.limit()).all(&services.db).await?;
     Ok(Page::from_rows(request, rows, |u| Cursor::Id(u.id.clone())))
 }
 
@@ -49,7 +54,11 @@ pub struct ProjectFilter {
     pub owner_id: Option<String>,
 }
 
-pub async fn projects(services: &Services, filter: &ProjectFilter, request: &PageRequest) -> Result<Page<project::Model>> {
+pub async fn projects(
+    services: &Services,
+    filter: &ProjectFilter,
+    request: &PageRequest,
+) -> Result<Page<project::Model>> {
     let before = Cursor::id_bound(request.after.as_ref())?;
     let mut query = project::Entity::find().filter(project::Column::Id.lt(before));
     if let Some(status) = filter.status {
@@ -58,22 +67,31 @@ pub async fn projects(services: &Services, filter: &ProjectFilter, request: &Pag
     if let Some(owner) = &filter.owner_id {
         query = query.filter(project::Column::OwnerId.eq(owner.as_str()));
     }
-    let rows = query.order_by_desc(project::Column::Id).limit(request.limit()).all(&services.db).await?;
+    let rows =
+        query.order_by_desc(project::Column::Id).limit(request.limit()).all(&services.db).await?;
     Ok(Page::from_rows(request, rows, |p| Cursor::Id(p.id.clone())))
 }
 
-pub async fn tribes(services: &Services, status: Option<TribeStatus>, request: &PageRequest) -> Result<Page<tribe::Model>> {
+pub async fn tribes(
+    services: &Services,
+    status: Option<TribeStatus>,
+    request: &PageRequest,
+) -> Result<Page<tribe::Model>> {
     let before = Cursor::id_bound(request.after.as_ref())?;
     let mut query = tribe::Entity::find().filter(tribe::Column::Id.lt(before));
     if let Some(status) = status {
         query = query.filter(tribe::Column::Status.eq(status));
     }
-    let rows = query.order_by_desc(tribe::Column::Id).limit(request.limit()).all(&services.db).await?;
+    let rows =
+        query.order_by_desc(tribe::Column::Id).limit(request.limit()).all(&services.db).await?;
     Ok(Page::from_rows(request, rows, |t| Cursor::Id(t.id.clone())))
 }
 
 /// The whole taxonomy (it is small and bounded), by category then name.
-pub async fn skills(services: &Services, category: Option<SkillCategory>) -> Result<Vec<skill::Model>> {
+pub async fn skills(
+    services: &Services,
+    category: Option<SkillCategory>,
+) -> Result<Vec<skill::Model>> {
     let mut query = skill::Entity::find();
     if let Some(category) = category {
         query = query.filter(skill::Column::Category.eq(category));

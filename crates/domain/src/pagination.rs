@@ -34,7 +34,12 @@ impl Cursor {
     }
 
     pub fn decode(cursor: &str) -> Result<Self, DomainError> {
-        let bad = || DomainError::invalid("after", "The cursor is not valid: use a cursor from a previous page.");
+        let bad = || {
+            DomainError::invalid(
+                "after",
+                "The cursor is not valid: use a cursor from a previous page.",
+            )
+        };
         if cursor.len() > 128 {
             return Err(bad());
         }
@@ -57,7 +62,9 @@ impl Cursor {
         match cursor {
             None => Ok(AFTER_NEWEST.to_owned()),
             Some(Self::Id(id)) => Ok(id.clone()),
-            Some(Self::Timed { .. }) => Err(DomainError::invalid("after", "This cursor belongs to another list.")),
+            Some(Self::Timed { .. }) => {
+                Err(DomainError::invalid("after", "This cursor belongs to another list."))
+            }
         }
     }
 }
@@ -76,7 +83,10 @@ impl PageRequest {
             None => DEFAULT_PAGE_SIZE,
             Some(n) if (0..=MAX_PAGE_SIZE as i32).contains(&n) => n as usize,
             Some(_) => {
-                return Err(DomainError::invalid("first", format!("first must be between 0 and {MAX_PAGE_SIZE}.")));
+                return Err(DomainError::invalid(
+                    "first",
+                    format!("first must be between 0 and {MAX_PAGE_SIZE}."),
+                ));
             }
         };
         let after = after.map(Cursor::decode).transpose()?;
@@ -100,7 +110,11 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds a page from `limit()` rows fetched newest first.
-    pub fn from_rows(request: &PageRequest, mut rows: Vec<T>, cursor_of: impl Fn(&T) -> Cursor) -> Self {
+    pub fn from_rows(
+        request: &PageRequest,
+        mut rows: Vec<T>,
+        cursor_of: impl Fn(&T) -> Cursor,
+    ) -> Self {
         let has_next_page = rows.len() > request.first;
         rows.truncate(request.first);
         Self {
@@ -142,7 +156,13 @@ mod tests {
         let at = DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap();
         let timed = Cursor::Timed { at, id: "01M7X1V080BXG5G0WARKB74X80".into() };
         assert_eq!(Cursor::decode(&timed.encode()).unwrap(), timed);
-        for bad in ["", "abc", "djE6", "djI6MDFNN1gxVjA4MEJYRzVHMFdBUktCNzRYODA", &URL_SAFE_NO_PAD.encode("v1:' OR 1=1 --")] {
+        for bad in [
+            "",
+            "abc",
+            "djE6",
+            "djI6MDFNN1gxVjA4MEJYRzVHMFdBUktCNzRYODA",
+            &URL_SAFE_NO_PAD.encode("v1:' OR 1=1 --"),
+        ] {
             assert!(Cursor::decode(bad).is_err(), "{bad}");
         }
     }

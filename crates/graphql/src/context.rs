@@ -16,13 +16,19 @@ pub(crate) trait ContextExt {
 impl ContextExt for Context<'_> {
     fn services(&self) -> async_graphql::Result<&Services> {
         self.data::<Services>().map_err(|_| {
-            crate::to_graphql_error(&DomainError::internal("Services missing from the schema"), None)
+            crate::to_graphql_error(
+                &DomainError::internal("Services missing from the schema"),
+                None,
+            )
         })
     }
 
     fn loaders(&self) -> async_graphql::Result<&crate::loaders::Loaders> {
         self.data::<crate::loaders::Loaders>().map_err(|_| {
-            crate::to_graphql_error(&DomainError::internal("Loaders missing from the request"), None)
+            crate::to_graphql_error(
+                &DomainError::internal("Loaders missing from the request"),
+                None,
+            )
         })
     }
 

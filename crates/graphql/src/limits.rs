@@ -60,7 +60,10 @@ fn walk(set: &SelectionSet, counts: &mut Counts) {
                 counts.max_directives = counts.max_directives.max(field.directives.len());
                 for (_, value) in &field.arguments {
                     // Variables are checked on their own; here they stand in as null.
-                    let literal = value.node.clone().into_const_with(|_| Ok::<_, std::convert::Infallible>(Value::Null));
+                    let literal = value
+                        .node
+                        .clone()
+                        .into_const_with(|_| Ok::<_, std::convert::Infallible>(Value::Null));
                     if literal.is_ok_and(|v| has_nul(&v)) {
                         counts.nul = true;
                     }
@@ -78,7 +81,11 @@ fn walk(set: &SelectionSet, counts: &mut Counts) {
     }
 }
 
-fn check(limits: &DocumentLimits, document: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
+fn check(
+    limits: &DocumentLimits,
+    document: &ExecutableDocument,
+    variables: &Variables,
+) -> ServerResult<()> {
     let mut counts = Counts::default();
     for (_, operation) in document.operations.iter() {
         walk(&operation.node.selection_set.node, &mut counts);
@@ -88,17 +95,24 @@ fn check(limits: &DocumentLimits, document: &ExecutableDocument, variables: &Var
     }
     if counts.aliases > limits.max_aliases {
         return Err(ServerError::new(
-            format!("Too many aliases: {} (at most {} per request).", counts.aliases, limits.max_aliases),
+            format!(
+                "Too many aliases: {} (at most {} per request).",
+                counts.aliases, limits.max_aliases
+            ),
             None,
         ));
     }
     if counts.max_directives > limits.max_directives_per_field {
         return Err(ServerError::new(
-            format!("Too many directives on one field (at most {}).", limits.max_directives_per_field),
+            format!(
+                "Too many directives on one field (at most {}).",
+                limits.max_directives_per_field
+            ),
             None,
         ));
     }
-    let variables_have_nul = variables.iter().any(|(name, value)| name.contains('\0') || has_nul(value));
+    let variables_have_nul =
+        variables.iter().any(|(name, value)| name.contains('\0') || has_nul(value));
     if counts.nul || variables_have_nul {
         return Err(ServerError::new("String arguments must not contain NUL characters.", None));
     }

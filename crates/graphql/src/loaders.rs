@@ -138,9 +138,9 @@ impl Loaders {
             collaborations: make(CollaborationsLoader(s())),
             follow_counts: make(FollowCountsLoader(s())),
             owner_projects: make(OwnerProjectsLoader(s())),
-            viewer_follows: viewer.user_id().map(|id| {
-                make(ViewerFollowsLoader { services: s(), viewer_id: id.to_owned() })
-            }),
+            viewer_follows: viewer
+                .user_id()
+                .map(|id| make(ViewerFollowsLoader { services: s(), viewer_id: id.to_owned() })),
         }
     }
 }

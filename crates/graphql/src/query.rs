@@ -7,7 +7,9 @@ use domain::pagination::PageRequest;
 
 use crate::context::{ContextExt, ResultExt};
 use crate::types::connection::connection;
-use crate::types::enums::{AvailabilityStatus, ProjectStatus, SkillCategory, TribeStatus, UserRole};
+use crate::types::enums::{
+    AvailabilityStatus, ProjectStatus, SkillCategory, TribeStatus, UserRole,
+};
 use crate::types::feed::FeedEvent;
 use crate::types::project::Project;
 use crate::types::skill::Skill;
@@ -60,11 +62,17 @@ impl Query {
     }
 
     /// A builder by id or by username (give exactly one). Null when there is none.
-    async fn user(&self, ctx: &Context<'_>, id: Option<ID>, username: Option<String>) -> Result<Option<User>> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        username: Option<String>,
+    ) -> Result<Option<User>> {
         match (id, username) {
             (Some(id), None) => User::load(ctx, &id).await,
             (None, Some(username)) => {
-                let user = domain::users::find_by_username(ctx.services()?, &username).await.gql(ctx)?;
+                let user =
+                    domain::users::find_by_username(ctx.services()?, &username).await.gql(ctx)?;
                 Ok(user.map(|u| User::seen_by(u, ctx)))
             }
             _ => Err(DomainError::invalid("id", "Give exactly one of id or username.")).gql(ctx),
@@ -136,8 +144,13 @@ impl Query {
     }
 
     /// The skill taxonomy, by category then name.
-    async fn skills(&self, ctx: &Context<'_>, category: Option<SkillCategory>) -> Result<Vec<Skill>> {
-        let skills = domain::lists::skills(ctx.services()?, category.map(Into::into)).await.gql(ctx)?;
+    async fn skills(
+        &self,
+        ctx: &Context<'_>,
+        category: Option<SkillCategory>,
+    ) -> Result<Vec<Skill>> {
+        let skills =
+            domain::lists::skills(ctx.services()?, category.map(Into::into)).await.gql(ctx)?;
         Ok(skills.into_iter().map(Skill).collect())
     }
 
@@ -146,16 +159,19 @@ impl Query {
     async fn feed(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] scope: FeedScope,
+        #[graphql(desc = "EVERYONE (the default) or FOLLOWING.")] scope: Option<FeedScope>,
         #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, FeedEvent>> {
         let request = PageRequest::new(first, after.as_deref()).gql(ctx)?;
-        let scope = match scope {
+        let scope = match scope.unwrap_or_default() {
             FeedScope::Everyone => DomainFeedScope::Everyone,
             FeedScope::Following => DomainFeedScope::Following,
         };
-        let page = domain::feed::page(ctx.services()?, ctx.viewer(), scope, &request).await.gql(ctx)?;
+        let page =
+            domain::feed::page(ctx.services()?, ctx.viewer(), scope, &request).await.gql(ctx)?;
+        let events: Vec<_> = page.items.iter().map(|(_, e)| e.clone()).collect();
+        crate::types::feed::prefetch(ctx, &events).await?;
         Ok(connection(page, FeedEvent))
     }
 }

@@ -219,11 +219,13 @@ impl Config {
             )?,
             refreshes_per_ip: rate("RATE_LIMIT_REFRESHES_PER_IP", defaults.refreshes_per_ip)?,
         };
-        let trust_proxy_headers = parse_bool(get("TRUST_PROXY_HEADERS"), "TRUST_PROXY_HEADERS", false)?;
+        let trust_proxy_headers =
+            parse_bool(get("TRUST_PROXY_HEADERS"), "TRUST_PROXY_HEADERS", false)?;
         let development = environment == Environment::Development;
         let graphql_introspection =
             parse_bool(get("GRAPHQL_INTROSPECTION"), "GRAPHQL_INTROSPECTION", development)?;
-        let graphql_suggestions = parse_bool(get("GRAPHQL_SUGGESTIONS"), "GRAPHQL_SUGGESTIONS", development)?;
+        let graphql_suggestions =
+            parse_bool(get("GRAPHQL_SUGGESTIONS"), "GRAPHQL_SUGGESTIONS", development)?;
 
         Ok(Self {
             environment,
@@ -262,7 +264,11 @@ where
     }
 }
 
-fn parse_bool(value: Option<String>, var: &'static str, default: bool) -> Result<bool, ConfigError> {
+fn parse_bool(
+    value: Option<String>,
+    var: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
     match value.as_deref() {
         None => Ok(default),
         Some("true") => Ok(true),

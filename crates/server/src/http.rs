@@ -21,7 +21,9 @@ use domain::auth::tokens;
 use domain::auth::{AuthSettings, Viewer};
 use serde_json::{Value, json};
 use tower_http::cors::CorsLayer;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -176,7 +178,9 @@ async fn graphql_post(
             return request_error(
                 StatusCode::BAD_REQUEST,
                 "BAD_USER_INPUT",
-                &format!("The request is not a GraphQL request ({{\"query\": …, \"variables\": …}}): {err}."),
+                &format!(
+                    "The request is not a GraphQL request ({{\"query\": …, \"variables\": …}}): {err}."
+                ),
             );
         }
     };
@@ -208,7 +212,9 @@ async fn graphql_get(
     };
     if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
         let operation = match &request.operation_name {
-            Some(name) => document.operations.iter().find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
+            Some(name) => {
+                document.operations.iter().find(|(n, _)| n.is_some_and(|n| n.as_str() == name))
+            }
             None => document.operations.iter().next(),
         };
         if operation.is_some_and(|(_, op)| op.node.ty != OperationType::Query) {
@@ -286,9 +292,10 @@ fn unauthenticated() -> Response {
         "UNAUTHENTICATED",
         "The access token is invalid or expired: refresh it or sign in again.",
     );
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer error="invalid_token""#));
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+    );
     response
 }
 

@@ -108,7 +108,10 @@ impl App {
 /// Statements slower than this are logged (their SQL, never their values).
 const SLOW_STATEMENT: Duration = Duration::from_millis(250);
 
-async fn connect(config: &Config, statements: Arc<AtomicU64>) -> anyhow::Result<DatabaseConnection> {
+async fn connect(
+    config: &Config,
+    statements: Arc<AtomicU64>,
+) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
         .max_connections(config.database_max_connections)

@@ -2,10 +2,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod batching;
+mod feed;
 mod health;
 mod migrations;
 mod profile;
 mod rate_limits;
+mod read_api;
 mod schema_file;
 mod seed_data;
 mod tokens;

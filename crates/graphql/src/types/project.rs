@@ -107,7 +107,11 @@ pub struct Collaborator {
 }
 
 impl Collaborator {
-    pub fn new(model: project_collaborator::Model, user: Option<User>, project: Option<Project>) -> Self {
+    pub fn new(
+        model: project_collaborator::Model,
+        user: Option<User>,
+        project: Option<Project>,
+    ) -> Self {
         Self { model, user, project }
     }
 }

@@ -46,7 +46,9 @@ impl User {
         after: Option<String>,
     ) -> Result<Connection<String, User>> {
         let request = PageRequest::new(first, after.as_deref()).gql(ctx)?;
-        let page = domain::lists::follows(ctx.services()?, &self.model.id, direction, &request).await.gql(ctx)?;
+        let page = domain::lists::follows(ctx.services()?, &self.model.id, direction, &request)
+            .await
+            .gql(ctx)?;
         Ok(connection(page, |(_, u)| User::seen_by(u, ctx)))
     }
 }
