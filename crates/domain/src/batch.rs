@@ -21,7 +21,7 @@ fn any(keys: &[String]) -> sea_orm::sea_query::FunctionCall {
     PgFunc::any(Expr::val(keys.to_vec()))
 }
 
-fn grouped<K, V>(
+fn grouped<V>(
     keys: &[String],
     pairs: impl IntoIterator<Item = (String, V)>,
 ) -> HashMap<String, Vec<V>> {
@@ -51,10 +51,7 @@ pub async fn skills_of_users(
         .order_by_asc(skill::Column::Name)
         .all(&services.db)
         .await?;
-    Ok(grouped::<String, _>(
-        user_ids,
-        rows.into_iter().filter_map(|(us, s)| Some((us.user_id, s?))),
-    ))
+    Ok(grouped(user_ids, rows.into_iter().filter_map(|(us, s)| Some((us.user_id, s?)))))
 }
 
 /// Projects with their owners: one JOIN.
@@ -98,7 +95,7 @@ pub async fn collaborators_of_projects(
         .order_by_asc(project_collaborator::Column::ConfirmedAt)
         .all(&services.db)
         .await?;
-    Ok(grouped::<String, _>(
+    Ok(grouped(
         project_ids,
         rows.into_iter().filter_map(|(c, u)| Some((c.project_id.clone(), (c, u?)))),
     ))
@@ -117,7 +114,7 @@ pub async fn members_of_tribes(
         .order_by_asc(tribe_member::Column::JoinedAt)
         .all(&services.db)
         .await?;
-    Ok(grouped::<String, _>(
+    Ok(grouped(
         tribe_ids,
         rows.into_iter().filter_map(|(m, u)| Some((m.tribe_id.clone(), (m, u?)))),
     ))
@@ -133,7 +130,7 @@ pub async fn open_roles_of_tribes(
         .order_by_asc(tribe_open_role::Column::Id)
         .all(&services.db)
         .await?;
-    Ok(grouped::<String, _>(tribe_ids, rows.into_iter().map(|r| (r.tribe_id.clone(), r))))
+    Ok(grouped(tribe_ids, rows.into_iter().map(|r| (r.tribe_id.clone(), r))))
 }
 
 /// The tribes each user is an active member of.
@@ -148,7 +145,7 @@ pub async fn tribes_of_users(
         .order_by_desc(tribe_member::Column::TribeId)
         .all(&services.db)
         .await?;
-    Ok(grouped::<String, _>(user_ids, rows.into_iter().filter_map(|(m, t)| Some((m.user_id, t?)))))
+    Ok(grouped(user_ids, rows.into_iter().filter_map(|(m, t)| Some((m.user_id, t?)))))
 }
 
 /// The projects each user collaborates on (confirmed), newest first, with the collaboration.
@@ -166,10 +163,7 @@ pub async fn collaborations_of_users(
         .order_by_desc(project_collaborator::Column::ProjectId)
         .all(&services.db)
         .await?;
-    Ok(grouped::<String, _>(
-        user_ids,
-        rows.into_iter().filter_map(|(c, p)| Some((c.user_id.clone(), (c, p?)))),
-    ))
+    Ok(grouped(user_ids, rows.into_iter().filter_map(|(c, p)| Some((c.user_id.clone(), (c, p?))))))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

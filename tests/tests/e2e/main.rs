@@ -7,6 +7,7 @@ mod feed;
 mod health;
 mod migrations;
 mod profile;
+mod protection;
 mod rate_limits;
 mod read_api;
 mod schema_file;
