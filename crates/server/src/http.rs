@@ -200,15 +200,9 @@ async fn graphql_get(
         return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
     }
     let Some(media_type) = response_media_type(&headers) else { return not_acceptable() };
-    let request = match async_graphql::http::parse_query_string(&raw) {
+    let request = match request_from_query_string(&raw) {
         Ok(request) => request,
-        Err(err) => {
-            return request_error(
-                StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
-                &format!("The query string is not a GraphQL request: {err}."),
-            );
-        }
+        Err(message) => return request_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
     };
     if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
         let operation = match &request.operation_name {
@@ -228,6 +222,27 @@ async fn graphql_get(
         }
     }
     execute(&state, connect_info, &headers, request, media_type).await
+}
+
+/// `query`, `variables` (JSON), `operationName` from a GET query string, as the GraphQL-over-HTTP
+/// specification names them.
+fn request_from_query_string(raw: &str) -> Result<async_graphql::Request, String> {
+    let mut request = async_graphql::Request::new("");
+    for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+        match key.as_ref() {
+            "query" => request.query = value.into_owned(),
+            "operationName" if !value.is_empty() => {
+                request.operation_name = Some(value.into_owned())
+            }
+            "variables" if !value.is_empty() => {
+                let variables: serde_json::Value = serde_json::from_str(&value)
+                    .map_err(|e| format!("The variables parameter is not valid JSON: {e}."))?;
+                request.variables = async_graphql::Variables::from_json(variables);
+            }
+            _ => {}
+        }
+    }
+    Ok(request)
 }
 
 async fn execute(

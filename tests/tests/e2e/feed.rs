@@ -144,3 +144,60 @@ async fn a_deleted_target_is_null_not_an_error() {
         "AI Resume Builder"
     );
 }
+
+/// Sums "actual rows × loops" of every plan node that reads `relation`.
+fn rows_read(plan: &Value, relation: &str) -> f64 {
+    let mut total = 0.0;
+    if plan["Relation Name"] == relation {
+        total += plan["Actual Rows"].as_f64().unwrap_or(0.0)
+            * plan["Actual Loops"].as_f64().unwrap_or(1.0);
+    }
+    if let Some(children) = plan["Plans"].as_array() {
+        total += children.iter().map(|c| rows_read(c, relation)).sum::<f64>();
+    }
+    total
+}
+
+#[tokio::test]
+async fn the_following_page_reads_at_most_followees_plus_one_times_page_rows() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = TestApp::seeded().await;
+    let ada = app.register("ada").await;
+    app.rows(&format!(
+        "INSERT INTO follows (follower_id, followee_id)
+         SELECT '{}', id FROM users WHERE username IN ('mayachen', 'priyasharma', 'tomnakamura') RETURNING 'ok' AS line",
+        ada.user_id
+    ))
+    .await;
+    // 300 events for each of the three followees and for three others.
+    app.rows(
+        "INSERT INTO feed_events (id, event_type, actor_id, target_type, target_id, metadata)
+         SELECT '01N' || lpad(to_hex(u.n * 1000 + g), 23, '0'), 'builder_joined', u.id, 'user', u.id, '{}'
+         FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM users
+               WHERE username IN ('mayachen', 'priyasharma', 'tomnakamura', 'sarahkim', 'jamesokafor', 'alexrivera')) u,
+              generate_series(1, 300) g
+         RETURNING 'ok' AS line",
+    )
+    .await;
+    app.app.db.execute_unprepared("ANALYZE feed_events").await.unwrap();
+    let first = 20_i64;
+    let explain = format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", domain::feed::following_sql());
+    let rows = app
+        .app
+        .db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            &explain,
+            [
+                ada.user_id.clone().into(),
+                domain::pagination::AFTER_NEWEST.into(),
+                (first + 1).into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    let plan: Value = rows[0].try_get::<Value>("", "QUERY PLAN").unwrap();
+    let read = rows_read(&plan[0]["Plan"], "feed_events");
+    let bound = ((3 + 1) * (first + 1)) as f64;
+    assert!(read > 0.0 && read <= bound, "read {read} event rows; the bound is {bound}: {plan}");
+}

@@ -55,12 +55,15 @@ impl FeedEvent {
     }
 }
 
-/// Loads, in one batch per relation, everything the selection asks of a page of events, before
-/// the per-event resolvers run: they then find it in the request's DataLoader caches. This makes
-/// the statement count of a page exact (one per relation) rather than dependent on how the
-/// DataLoader's batching window happens to fall; it loads only what the query selects.
+/// Loads, in one statement per relation, everything the selection asks of a page of events,
+/// before the per-event resolvers run, and primes the request's DataLoader caches with it: the
+/// resolvers then find everything there. The statement count of a page is then exact (one per
+/// relation) instead of depending on where the DataLoader's batching window falls, and no
+/// batching delay is paid. Only what the query selects is loaded.
 pub async fn prefetch(ctx: &Context<'_>, events: &[feed_event::Model]) -> Result<()> {
     use std::collections::BTreeSet;
+
+    use domain::batch;
 
     use crate::context::{ContextExt, ResultExt};
 
@@ -69,9 +72,9 @@ pub async fn prefetch(ctx: &Context<'_>, events: &[feed_event::Model]) -> Result
     if !actor.exists() && !target.exists() {
         return Ok(());
     }
+    let services = ctx.services()?;
     let loaders = ctx.loaders()?;
-    let mut users = BTreeSet::new();
-    let (mut projects, mut tribes) = (BTreeSet::new(), BTreeSet::new());
+    let (mut users, mut projects, mut tribes) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     if actor.exists() {
         users.extend(events.iter().map(|e| e.actor_id.clone()));
     }
@@ -85,38 +88,76 @@ pub async fn prefetch(ctx: &Context<'_>, events: &[feed_event::Model]) -> Result
             };
         }
     }
-    let (users, projects, tribes) =
-        (Vec::from_iter(users), Vec::from_iter(projects), Vec::from_iter(tribes));
-    let (u, p, t) = futures_util::join!(
-        loaders.users.load_many(users.clone()),
-        loaders.projects.load_many(projects.clone()),
-        loaders.tribes.load_many(tribes.clone()),
-    );
-    u.gql(ctx)?;
-    p.gql(ctx)?;
-    t.gql(ctx)?;
+    let users: Vec<String> = users.into_iter().collect();
+    let projects: Vec<String> = projects.into_iter().collect();
+    let tribes: Vec<String> = tribes.into_iter().collect();
+    let (found_users, found_projects, found_tribes) = futures_util::try_join!(
+        async {
+            if users.is_empty() {
+                Ok(Default::default())
+            } else {
+                batch::users(services, &users).await
+            }
+        },
+        async {
+            if projects.is_empty() {
+                Ok(Default::default())
+            } else {
+                batch::projects_with_owner(services, &projects).await
+            }
+        },
+        async {
+            if tribes.is_empty() {
+                Ok(Default::default())
+            } else {
+                batch::tribes_with_owner(services, &tribes).await
+            }
+        },
+    )
+    .gql(ctx)?;
+    loaders.users.feed_many(found_users).await;
+    loaders.projects.feed_many(found_projects).await;
+    loaders.tribes.feed_many(found_tribes).await;
 
     // The second level: what hangs off actors, projects and tribes.
-    let skill_users: Vec<String> = if actor.field("skills").exists() {
-        events.iter().map(|e| e.actor_id.clone()).collect::<BTreeSet<_>>().into_iter().collect()
-    } else {
-        Vec::new()
-    };
-    let want = |name: &str| target.field(name).exists();
-    let none = Vec::new;
-    let (s, c, m, r) = futures_util::join!(
-        loaders.skills.load_many(skill_users),
-        loaders.collaborators.load_many(if want("collaborators") {
-            projects.clone()
-        } else {
-            none()
-        }),
-        loaders.members.load_many(if want("members") { tribes.clone() } else { none() }),
-        loaders.open_roles.load_many(if want("openRoles") { tribes.clone() } else { none() }),
-    );
-    s.gql(ctx)?;
-    c.gql(ctx)?;
-    m.gql(ctx)?;
-    r.gql(ctx)?;
+    let actors: Vec<String> =
+        events.iter().map(|e| e.actor_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let want_skills = actor.field("skills").exists() && !actors.is_empty();
+    let want = |name: &str, keys: &[String]| target.field(name).exists() && !keys.is_empty();
+    let (skills, collaborators, members, open_roles) = futures_util::try_join!(
+        async {
+            if want_skills {
+                batch::skills_of_users(services, &actors).await
+            } else {
+                Ok(Default::default())
+            }
+        },
+        async {
+            if want("collaborators", &projects) {
+                batch::collaborators_of_projects(services, &projects).await
+            } else {
+                Ok(Default::default())
+            }
+        },
+        async {
+            if want("members", &tribes) {
+                batch::members_of_tribes(services, &tribes).await
+            } else {
+                Ok(Default::default())
+            }
+        },
+        async {
+            if want("openRoles", &tribes) {
+                batch::open_roles_of_tribes(services, &tribes).await
+            } else {
+                Ok(Default::default())
+            }
+        },
+    )
+    .gql(ctx)?;
+    loaders.skills.feed_many(skills).await;
+    loaders.collaborators.feed_many(collaborators).await;
+    loaders.members.feed_many(members).await;
+    loaders.open_roles.feed_many(open_roles).await;
     Ok(())
 }
