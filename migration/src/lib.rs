@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial_schema;
 mod m20261122_000002_refresh_token_rotation;
 mod m20261122_000003_follow_listing_indexes;
+mod m20261122_000004_membership_requested_role;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial_schema::Migration),
             Box::new(m20261122_000002_refresh_token_rotation::Migration),
             Box::new(m20261122_000003_follow_listing_indexes::Migration),
+            Box::new(m20261122_000004_membership_requested_role::Migration),
         ]
     }
 }

@@ -359,6 +359,7 @@ pub async fn run(db: &DatabaseConnection) -> Result<SeedSummary, SeedError> {
                     status: MemberStatus::Active,
                     joined_at: Some(joined_at),
                     requested_at: joined_at,
+                    requested_role_id: None,
                 }
                 .into_active_model(),
             );

@@ -1,7 +1,7 @@
 //! Accounts and sessions: register, login, refresh-token rotation, logout, password change.
 use chrono::Utc;
 use entity::enums::{EventType, TargetType};
-use entity::{feed_event, refresh_token, user};
+use entity::{refresh_token, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::auth::tokens::{self, AccessToken};
 use crate::rate_limit::Bucket;
-use crate::{DomainError, Services, new_id, validate};
+use crate::{DomainError, Services, events, new_id, validate};
 
 /// What a successful authentication hands the client.
 pub struct Session {
@@ -60,17 +60,8 @@ pub async fn register(
         ..Default::default()
     };
     let user = user.insert(&txn).await.map_err(conflict_on_unique)?;
-    feed_event::ActiveModel {
-        id: Set(new_id()),
-        event_type: Set(EventType::BuilderJoined),
-        actor_id: Set(user.id.clone()),
-        target_type: Set(TargetType::User),
-        target_id: Set(user.id.clone()),
-        metadata: Set(json!({ "displayName": display_name, "headline": null })),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
+    let metadata = json!({ "displayName": display_name, "headline": null });
+    events::record(&txn, EventType::BuilderJoined, &user.id, TargetType::User, &user.id, metadata).await?;
     let session = start_session(services, &txn, user).await?;
     txn.commit().await?;
     Ok(session)
@@ -309,4 +300,47 @@ pub async fn change_password(
     let session = start_session(services, &txn, user).await?;
     txn.commit().await?;
     Ok(session)
+}
+
+/// Deletes the account and everything it owns or appears in — projects, tribes it owns,
+/// memberships, collaborations, follows both ways, refresh tokens, its feed events and the events
+/// that point at its projects, tribes or itself — in one transaction.
+pub async fn delete_account(services: &Services, user_id: &str, password: &str) -> Result<(), DomainError> {
+    use entity::enums::TargetType;
+    use entity::{project, tribe};
+    use sea_orm::QueryOrder;
+
+    let user = user::Entity::find_by_id(user_id.to_owned())
+        .one(&services.db)
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
+    if password.chars().count() > validate::PASSWORD_MAX_CHARS
+        || !services.hasher.verify(password, user.password_hash.as_deref()).await?
+    {
+        return Err(DomainError::invalid("password", "The password is incorrect."));
+    }
+    let txn = services.db.begin().await?;
+    let projects: Vec<String> = project::Entity::find()
+        .filter(project::Column::OwnerId.eq(user_id))
+        .order_by_asc(project::Column::Id)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let tribes: Vec<String> = tribe::Entity::find()
+        .filter(tribe::Column::OwnerId.eq(user_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    events::forget_target(&txn, TargetType::Project, projects).await?;
+    events::forget_target(&txn, TargetType::Tribe, tribes).await?;
+    events::forget_target(&txn, TargetType::User, vec![user_id.to_owned()]).await?;
+    // Foreign keys cascade the rest: tokens, skills, projects and their collaborators, owned
+    // tribes with their members and roles, memberships, collaborations, follows, events as actor.
+    user::Entity::delete_by_id(user_id.to_owned()).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
 }

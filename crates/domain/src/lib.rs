@@ -6,12 +6,16 @@ pub mod accounts;
 pub mod auth;
 pub mod batch;
 pub mod error;
+pub mod events;
 pub mod feed;
+pub mod follows;
 pub mod health;
 pub mod lists;
 pub mod pagination;
 pub mod profile;
+pub mod projects;
 pub mod rate_limit;
+pub mod tribes;
 pub mod users;
 pub mod validate;
 
@@ -28,6 +32,20 @@ pub struct Services {
     pub auth: Arc<auth::AuthSettings>,
     pub limiter: Arc<rate_limit::RateLimiter>,
     pub hasher: auth::password::PasswordHasher,
+    pub rules: Rules,
+}
+
+/// The product's configurable rules.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    /// At most this many follows per user (human scale).
+    pub max_follows: u32,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self { max_follows: 100 }
+    }
 }
 
 /// A new ULID: ids sort by creation time.

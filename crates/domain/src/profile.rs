@@ -23,7 +23,7 @@ pub enum Change<T> {
 }
 
 impl<T> Change<T> {
-    fn map<U>(
+    pub fn map<U>(
         self,
         f: impl FnOnce(T) -> Result<Option<U>, DomainError>,
     ) -> Result<Change<U>, DomainError> {
@@ -37,7 +37,7 @@ impl<T> Change<T> {
         })
     }
 
-    fn apply(self, target: &mut sea_orm::ActiveValue<Option<T>>)
+    pub fn apply(self, target: &mut sea_orm::ActiveValue<Option<T>>)
     where
         T: Into<sea_orm::Value>,
         Option<T>: Into<sea_orm::Value>,

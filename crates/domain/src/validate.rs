@@ -154,42 +154,88 @@ pub fn github_username(value: &str) -> Result<String> {
 
 /// A JSON object of at most 10 links: keys of 1 to 30 characters of a-z, 0-9 and _, values http(s)
 /// URLs.
-pub fn contact_links(value: &serde_json::Value) -> Result<serde_json::Value> {
-    let field = "contactLinks";
+pub fn links(field: &str, value: &serde_json::Value) -> Result<serde_json::Value> {
     let object = value.as_object().ok_or_else(|| {
-        DomainError::invalid(
-            field,
-            "contactLinks must be an object such as {\"github\": \"https://github.com/you\"}",
-        )
+        DomainError::invalid(field, format!("{field} must be an object such as {{\"github\": \"https://github.com/you\"}}"))
     })?;
     if object.len() > MAX_CONTACT_LINKS {
-        return Err(DomainError::invalid(
-            field,
-            format!("contactLinks may have at most {MAX_CONTACT_LINKS} links"),
-        ));
+        return Err(DomainError::invalid(field, format!("{field} may have at most {MAX_CONTACT_LINKS} links")));
     }
     let mut links = serde_json::Map::new();
     for (key, link) in object {
-        let valid_key = (1..=30).contains(&key.len())
-            && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !valid_key {
-            return Err(DomainError::invalid(
-                field,
-                format!(
-                    "contactLinks key '{}' must be 1 to 30 characters of a-z, 0-9 and _",
-                    key.chars().take(40).collect::<String>()
-                ),
-            ));
-        }
-        let link = link.as_str().ok_or_else(|| {
-            DomainError::invalid(field, format!("contactLinks.{key} must be a URL string"))
-        })?;
-        let link = url(field, link, 500).map_err(|_| {
-            DomainError::invalid(field, format!("contactLinks.{key} must be an http or https URL"))
-        })?;
+        check_key(field, key)?;
+        let link = link.as_str().ok_or_else(|| DomainError::invalid(field, format!("{field}.{key} must be a URL string")))?;
+        let link = url(field, link, 500)
+            .map_err(|_| DomainError::invalid(field, format!("{field}.{key} must be an http or https URL")))?;
         links.insert(key.clone(), serde_json::Value::String(link));
     }
     Ok(serde_json::Value::Object(links))
+}
+
+fn check_key(field: &str, key: &str) -> Result<()> {
+    let valid = (1..=30).contains(&key.len())
+        && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        let shown: String = key.chars().take(40).collect();
+        return Err(DomainError::invalid(field, format!("{field} key '{shown}' must be 1 to 30 characters of a-z, 0-9 and _")));
+    }
+    Ok(())
+}
+
+pub fn contact_links(value: &serde_json::Value) -> Result<serde_json::Value> {
+    links("contactLinks", value)
+}
+
+/// At most 10 metrics: keys like link keys, values numbers or texts of at most 100 characters.
+pub fn impact_metrics(value: &serde_json::Value) -> Result<serde_json::Value> {
+    let field = "impactMetrics";
+    let object = value
+        .as_object()
+        .ok_or_else(|| DomainError::invalid(field, "impactMetrics must be an object such as {\"users\": 1200}"))?;
+    if object.len() > 10 {
+        return Err(DomainError::invalid(field, "impactMetrics may have at most 10 metrics"));
+    }
+    for (key, metric) in object {
+        check_key(field, key)?;
+        let ok = metric.is_number() || metric.as_str().is_some_and(|s| s.chars().count() <= 100 && !s.contains('\0'));
+        if !ok {
+            return Err(DomainError::invalid(field, format!("impactMetrics.{key} must be a number or a short text")));
+        }
+    }
+    Ok(value.clone())
+}
+
+/// A list of at most `max` distinct, trimmed, non-empty strings of at most 50 characters.
+pub fn short_strings(field: &str, values: &[String], max: usize) -> Result<Vec<String>> {
+    if values.len() > max {
+        return Err(DomainError::invalid(field, format!("{field} may have at most {max} entries")));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for value in values {
+        let value = required_text(field, value, 50)?;
+        if !out.contains(&value) {
+            out.push(value);
+        }
+    }
+    Ok(out)
+}
+
+/// `owner/name` as GitHub spells repositories.
+pub fn github_repo_full_name(value: &str) -> Result<String> {
+    let value = value.trim();
+    let valid = value.len() <= 200
+        && match value.split_once('/') {
+            Some((owner, name)) => {
+                github_username(owner).is_ok()
+                    && (1..=100).contains(&name.len())
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            }
+            None => false,
+        };
+    if !valid {
+        return Err(DomainError::invalid("githubRepoFullName", "githubRepoFullName must look like owner/name"));
+    }
+    Ok(value.to_owned())
 }
 
 #[cfg(test)]

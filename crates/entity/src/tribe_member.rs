@@ -13,6 +13,8 @@ pub struct Model {
     pub status: MemberStatus,
     pub joined_at: Option<DateTimeWithTimeZone>,
     pub requested_at: DateTimeWithTimeZone,
+    /// The open role a join request is for, if any.
+    pub requested_role_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ mod limits;
 mod loaders;
 mod mutation;
 mod query;
+mod social;
 mod types;
 
 use async_graphql::{EmptySubscription, Schema};
@@ -50,7 +51,7 @@ impl Default for Limits {
 }
 
 pub fn build_schema(services: domain::Services, limits: Limits) -> TribeSchema {
-    let mut builder = Schema::build(Query, Mutation, EmptySubscription)
+    let mut builder = Schema::build(Query, Mutation::default(), EmptySubscription)
         .data(services)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
@@ -75,5 +76,5 @@ pub(crate) fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, EmptySubscription).finish().sdl()
+    Schema::build(Query, Mutation::default(), EmptySubscription).finish().sdl()
 }

@@ -7,10 +7,11 @@ use crate::types::auth::{AuthPayload, LoginInput, RegisterInput};
 use crate::types::profile::UpdateProfileInput;
 use crate::types::user::User;
 
-pub struct Mutation;
+#[derive(Default)]
+pub struct AccountMutation;
 
 #[Object]
-impl Mutation {
+impl AccountMutation {
     /// Creates an account and signs it in. Records a BUILDER_JOINED feed event.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
         let registration = Registration {
@@ -76,6 +77,13 @@ impl Mutation {
         Ok(User::seen_by(user, ctx))
     }
 
+    /// Deletes the viewer's account and everything they own or appear in. Needs the password.
+    async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
+        let viewer = ctx.viewer().require().gql(ctx)?;
+        accounts::delete_account(ctx.services()?, viewer, &password).await.gql(ctx)?;
+        Ok(true)
+    }
+
     /// Replaces the viewer's skills with the skills of these slugs (see `skills`).
     async fn set_skills(&self, ctx: &Context<'_>, slugs: Vec<String>) -> Result<User> {
         let viewer = ctx.viewer().require().gql(ctx)?;
@@ -83,3 +91,7 @@ impl Mutation {
         Ok(User::seen_by(user, ctx))
     }
 }
+
+/// Every mutation.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(AccountMutation, crate::social::SocialMutation);

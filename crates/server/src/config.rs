@@ -36,6 +36,8 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// Take the client address from the last `X-Forwarded-For` entry (behind a reverse proxy).
     pub trust_proxy_headers: bool,
+    /// At most this many follows per user.
+    pub max_follows: u32,
     /// Schema introspection (GraphiQL needs it); default on in development, off in production.
     pub graphql_introspection: bool,
     /// "Did you mean …?" in validation errors; default on in development, off in production.
@@ -67,6 +69,7 @@ impl std::fmt::Debug for Config {
             .field("refresh_token_ttl", &self.refresh_token_ttl)
             .field("rate_limits", &self.rate_limits)
             .field("trust_proxy_headers", &self.trust_proxy_headers)
+            .field("max_follows", &self.max_follows)
             .field("graphql_introspection", &self.graphql_introspection)
             .field("graphql_suggestions", &self.graphql_suggestions)
             .finish()
@@ -221,6 +224,7 @@ impl Config {
         };
         let trust_proxy_headers =
             parse_bool(get("TRUST_PROXY_HEADERS"), "TRUST_PROXY_HEADERS", false)?;
+        let max_follows = parse_number(get("MAX_FOLLOWS_PER_USER"), "MAX_FOLLOWS_PER_USER", 100, 1, 10_000)?;
         let development = environment == Environment::Development;
         let graphql_introspection =
             parse_bool(get("GRAPHQL_INTROSPECTION"), "GRAPHQL_INTROSPECTION", development)?;
@@ -241,6 +245,7 @@ impl Config {
             refresh_token_ttl,
             rate_limits,
             trust_proxy_headers,
+            max_follows,
             graphql_introspection,
             graphql_suggestions,
         })
@@ -355,6 +360,7 @@ mod tests {
             ("TRUST_PROXY_HEADERS", "yes"),
             ("GRAPHQL_INTROSPECTION", "off"),
             ("GRAPHQL_SUGGESTIONS", "1"),
+            ("MAX_FOLLOWS_PER_USER", "0"),
         ];
         for (var, value) in cases {
             let mut pairs = vec![URL];

@@ -57,6 +57,7 @@ impl App {
             limiter: Arc::new(domain::rate_limit::RateLimiter::new(config.rate_limits)),
             // Two hashes per core keep the cores busy; more would only queue in memory.
             hasher: domain::auth::password::PasswordHasher::new(2 * cores),
+            rules: domain::Rules { max_follows: config.max_follows },
         };
         let schema = graphql::build_schema(
             services.clone(),

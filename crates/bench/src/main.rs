@@ -1,0 +1,464 @@
+//! `./tribe bench`: the feed benchmark. See docs/benchmarks.md for what it measures and the
+//! figures of the last run.
+mod floor;
+mod generate;
+mod http_client;
+mod rng;
+
+use std::fmt::Write as _;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use sea_orm::sqlx::{self, Connection, PgConnection, PgPool};
+use serde_json::{Value, json};
+
+use crate::rng::Rng;
+
+const JWT_SECRET: &str = "benchmark-secret-benchmark-secret-benchmark";
+const SERVER_ADDR: &str = "127.0.0.1:8199";
+const PAGES_PER_SESSION: usize = 3;
+
+const FEED_QUERY: &str = "query($scope: FeedScope, $after: String) { feed(scope: $scope, first: 20, after: $after) {
+  edges { cursor node { id eventType createdAt
+    actor { username skills { name } }
+    target {
+      ... on Project { title owner { username } collaborators { user { username } } }
+      ... on Tribe { name owner { username } members { user { username } } openRoles { title } }
+      ... on User { username }
+    } } }
+  pageInfo { hasNextPage endCursor } } }";
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Scope {
+    Following,
+    Everyone,
+}
+
+impl Scope {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Following => "FOLLOWING",
+            Self::Everyone => "EVERYONE",
+        }
+    }
+}
+
+struct Measurement {
+    scope: Scope,
+    concurrency: usize,
+    target: &'static str,
+    requests: usize,
+    errors: usize,
+    seconds: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+impl Measurement {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.seconds
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
+fn token_for(user_id: &str) -> anyhow::Result<String> {
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({ "sub": user_id, "iss": "tribe-api", "aud": "tribe-web", "iat": now, "exp": now + 3600 });
+    Ok(jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )?)
+}
+
+/// Sessions of three pages (following the cursor) by random viewers, at `concurrency`, for
+/// `duration`, against the server or the floor.
+async fn run_phase(
+    scope: Scope,
+    concurrency: usize,
+    duration: Duration,
+    viewers: Arc<Vec<(String, String)>>,
+    floor_pool: Option<PgPool>,
+) -> Measurement {
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for worker in 0..concurrency {
+        let viewers = viewers.clone();
+        let pool = floor_pool.clone();
+        workers.push(tokio::spawn(async move {
+            let mut rng = Rng::new(0xBE7C + worker as u64 * 7919 + concurrency as u64);
+            let mut client = http_client::Client::new(SERVER_ADDR);
+            let (mut latencies, mut errors) = (Vec::new(), 0usize);
+            'sessions: while Instant::now() < deadline {
+                let (viewer_id, token) = &viewers[rng.index(viewers.len())];
+                let mut after: Option<String> = None;
+                for _ in 0..PAGES_PER_SESSION {
+                    let start = Instant::now();
+                    let next = match &pool {
+                        None => server_page(&mut client, scope, token, after.as_deref()).await,
+                        Some(pool) => {
+                            let viewer = (scope == Scope::Following).then_some(viewer_id.as_str());
+                            let bound = after.clone().unwrap_or_else(|| domain::pagination::AFTER_NEWEST.to_owned());
+                            floor::page(pool, viewer, &bound).await.map(|p| p.end_cursor)
+                        }
+                    };
+                    let elapsed = start.elapsed();
+                    if Instant::now() > deadline {
+                        break 'sessions;
+                    }
+                    match next {
+                        Ok(next) => {
+                            latencies.push(elapsed);
+                            match next {
+                                Some(cursor) => after = Some(cursor),
+                                None => continue 'sessions,
+                            }
+                        }
+                        Err(_) => {
+                            errors += 1;
+                            continue 'sessions;
+                        }
+                    }
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for worker in workers {
+        if let Ok((l, e)) = worker.await {
+            latencies.extend(l);
+            errors += e;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64().min(duration.as_secs_f64()).max(0.001);
+    latencies.sort();
+    Measurement {
+        scope,
+        concurrency,
+        target: if floor_pool.is_some() { "floor (hand-written SQL)" } else { "server" },
+        requests: latencies.len(),
+        errors,
+        seconds,
+        p50_ms: percentile(&latencies, 0.50),
+        p99_ms: percentile(&latencies, 0.99),
+    }
+}
+
+async fn server_page(
+    client: &mut http_client::Client,
+    scope: Scope,
+    token: &str,
+    after: Option<&str>,
+) -> anyhow::Result<Option<String>> {
+    let body = json!({ "query": FEED_QUERY, "variables": { "scope": scope.name(), "after": after } }).to_string();
+    let (status, body) = client.post_graphql(body.as_bytes(), Some(token)).await?;
+    let json: Value = serde_json::from_slice(&body)?;
+    if status != 200 || json.get("errors").is_some() {
+        bail!("server answered {status}: {}", String::from_utf8_lossy(&body));
+    }
+    let info = &json["data"]["feed"]["pageInfo"];
+    Ok(if info["hasNextPage"] == true { info["endCursor"].as_str().map(str::to_owned) } else { None })
+}
+
+/// SQL statements per page, measured in process with the server's own statement counter.
+async fn server_statements_per_page(bench_url: &str, viewers: &[(String, String)]) -> anyhow::Result<(f64, f64)> {
+    use tower::ServiceExt;
+    let vars = [
+        ("DATABASE_URL", bench_url.to_owned()),
+        ("JWT_SECRET", JWT_SECRET.to_owned()),
+        ("APP_ENV", "production".to_owned()),
+    ];
+    let config = server::Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))?;
+    let app = server::App::build(config).await?;
+    let mut results = Vec::new();
+    for scope in [Scope::Following, Scope::Everyone] {
+        let (mut statements, mut pages) = (0, 0);
+        for (_, token) in viewers.iter().take(20) {
+            let mut after: Option<String> = None;
+            for _ in 0..PAGES_PER_SESSION {
+                let body = json!({ "query": FEED_QUERY, "variables": { "scope": scope.name(), "after": after } }).to_string();
+                let request = axum::http::Request::post("/graphql")
+                    .header("content-type", "application/json")
+                    .header("authorization", format!("Bearer {token}"))
+                    .body(axum::body::Body::from(body))?;
+                let before = app.statements_sent();
+                let response = app.router().oneshot(request).await?;
+                let bytes = http_body_util::BodyExt::collect(response.into_body()).await?.to_bytes();
+                statements += app.statements_sent() - before;
+                pages += 1;
+                let json: Value = serde_json::from_slice(&bytes)?;
+                let info = &json["data"]["feed"]["pageInfo"];
+                if info["hasNextPage"] != true {
+                    break;
+                }
+                after = info["endCursor"].as_str().map(str::to_owned);
+            }
+        }
+        results.push(statements as f64 / pages.max(1) as f64);
+    }
+    Ok((results[0], results[1]))
+}
+
+/// SQL statements per floor page, counted by the floor itself.
+async fn floor_statements_per_page(pool: &PgPool, viewers: &[(String, String)]) -> anyhow::Result<(f64, f64)> {
+    let mut results = Vec::new();
+    for scope in [Scope::Following, Scope::Everyone] {
+        let (mut statements, mut pages) = (0, 0);
+        for (viewer, _) in viewers.iter().take(20) {
+            let mut after = domain::pagination::AFTER_NEWEST.to_owned();
+            for _ in 0..PAGES_PER_SESSION {
+                let page = floor::page(pool, (scope == Scope::Following).then_some(viewer.as_str()), &after).await?;
+                statements += page.statements;
+                pages += 1;
+                match page.end_cursor {
+                    Some(cursor) => after = cursor,
+                    None => break,
+                }
+            }
+        }
+        results.push(statements as f64 / pages.max(1) as f64);
+    }
+    Ok((results[0], results[1]))
+}
+
+fn start_server(bench_url: &str) -> anyhow::Result<Child> {
+    let binary = std::env::var("BENCH_SERVER_BIN").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/release/server").to_owned()
+    });
+    Command::new(&binary)
+        .env("DATABASE_URL", bench_url)
+        .env("BIND_ADDR", SERVER_ADDR)
+        .env("JWT_SECRET", JWT_SECRET)
+        .env("APP_ENV", "production")
+        .env("LOG_LEVEL", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot start {binary}: run ./tribe bench, which builds it"))
+}
+
+fn peak_rss_mb(pid: u32) -> anyhow::Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).context("no VmHWM")?;
+    let kb: f64 = line.split_whitespace().nth(1).context("VmHWM value")?.parse()?;
+    Ok(kb / 1024.0)
+}
+
+async fn wait_for_health() -> anyhow::Result<()> {
+    for _ in 0..100 {
+        if let Ok(mut stream) = tokio::net::TcpStream::connect(SERVER_ADDR).await {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response).await?;
+            if response.starts_with("HTTP/1.1 200") {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the server did not become healthy")
+}
+
+struct Statements {
+    server_following: f64,
+    server_everyone: f64,
+    floor_following: f64,
+    floor_everyone: f64,
+}
+
+struct Explain {
+    followees: i64,
+    rows_read: f64,
+    bound: i64,
+    text: String,
+}
+
+fn rows_read(plan: &Value) -> f64 {
+    let mut total = 0.0;
+    if plan["Relation Name"] == "feed_events" {
+        total += plan["Actual Rows"].as_f64().unwrap_or(0.0) * plan["Actual Loops"].as_f64().unwrap_or(1.0);
+    }
+    if let Some(children) = plan["Plans"].as_array() {
+        total += children.iter().map(rows_read).sum::<f64>();
+    }
+    total
+}
+
+async fn explain_following(conn: &mut PgConnection, viewer: &str) -> anyhow::Result<Explain> {
+    let followees: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM follows WHERE follower_id = $1").bind(viewer).fetch_one(&mut *conn).await?;
+    let sql = domain::feed::following_sql();
+    let limit = 21_i64;
+    let text: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN (ANALYZE, BUFFERS) {sql}")))
+        .bind(viewer)
+        .bind(domain::pagination::AFTER_NEWEST)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    let json: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}")))
+        .bind(viewer)
+        .bind(domain::pagination::AFTER_NEWEST)
+        .bind(limit)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(Explain { followees, rows_read: rows_read(&json[0]["Plan"]), bound: (followees + 1) * limit, text: text.join("\n") })
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok()))
+        .map(|kb| format!("{:.0} GiB", kb / 1024.0 / 1024.0))
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(0);
+    format!("{cores} cores ({cpu}), {memory} memory")
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let _ = dotenvy::dotenv();
+    let admin_url = std::env::var("DATABASE_URL").context("DATABASE_URL is not set: run ./tribe bench")?;
+    let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let duration = Duration::from_secs(seconds);
+
+    let bench_url = generate::ensure(&admin_url).await?;
+    let mut conn = PgConnection::connect(&bench_url).await?;
+    let viewer_ids: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM users WHERE email LIKE '%@bench.dev' ORDER BY id").fetch_all(&mut conn).await?;
+    let mut rng = Rng::new(42);
+    let mut viewers = Vec::new();
+    for _ in 0..1000 {
+        let id = viewer_ids[rng.index(viewer_ids.len())].clone();
+        let token = token_for(&id)?;
+        viewers.push((id, token));
+    }
+    let viewers = Arc::new(viewers);
+    let counts: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT 'users', count(*) FROM users UNION ALL SELECT 'user_skills', count(*) FROM user_skills
+         UNION ALL SELECT 'follows', count(*) FROM follows UNION ALL SELECT 'projects', count(*) FROM projects
+         UNION ALL SELECT 'tribes', count(*) FROM tribes UNION ALL SELECT 'feed_events', count(*) FROM feed_events",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    let pg_version: String = sqlx::query_scalar("SELECT version()").fetch_one(&mut conn).await?;
+    let pg_vector: String =
+        sqlx::query_scalar("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetch_one(&mut conn).await?;
+
+    eprintln!("bench: counting statements per page in process");
+    let (statements_following, statements_everyone) = server_statements_per_page(&bench_url, &viewers).await?;
+
+    let explain = explain_following(&mut conn, &viewers[0].0).await?;
+
+    let mut server = start_server(&bench_url)?;
+    let result = async {
+        wait_for_health().await?;
+        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(20).connect(&bench_url).await?;
+        let floor_statements = floor_statements_per_page(&pool, &viewers).await?;
+        // Warm both paths (caches, prepared statements) before measuring.
+        for target in [None, Some(pool.clone())] {
+            run_phase(Scope::Following, 4, Duration::from_secs(2), viewers.clone(), target.clone()).await;
+            run_phase(Scope::Everyone, 4, Duration::from_secs(1), viewers.clone(), target).await;
+        }
+        let mut measurements = Vec::new();
+        for scope in [Scope::Following, Scope::Everyone] {
+            for concurrency in [4, 16] {
+                for target in [None, Some(pool.clone())] {
+                    let m = run_phase(scope, concurrency, duration, viewers.clone(), target).await;
+                    eprintln!(
+                        "bench: {:9} c={:2} {:24} {:7.0} req/s  p50 {:6.2} ms  p99 {:6.2} ms  ({} requests, {} errors)",
+                        m.scope.name(), m.concurrency, m.target, m.rps(), m.p50_ms, m.p99_ms, m.requests, m.errors
+                    );
+                    measurements.push(m);
+                }
+            }
+        }
+        let rss = peak_rss_mb(server.id())?;
+        anyhow::Ok((measurements, rss, floor_statements))
+    }
+    .await;
+    let _ = server.kill();
+    let _ = server.wait();
+    let (measurements, rss, floor_statements) = result?;
+
+    let statements = Statements {
+        server_following: statements_following,
+        server_everyone: statements_everyone,
+        floor_following: floor_statements.0,
+        floor_everyone: floor_statements.1,
+    };
+    let report = report(&machine(), &pg_version, &pg_vector, &counts, &measurements, rss, &statements, &explain, seconds);
+    println!("{report}");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/benchmarks.md");
+    std::fs::write(path, report)?;
+    eprintln!("bench: wrote docs/benchmarks.md");
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    machine: &str,
+    pg_version: &str,
+    pg_vector: &str,
+    counts: &[(String, i64)],
+    measurements: &[Measurement],
+    rss: f64,
+    statements: &Statements,
+    explain: &Explain,
+    seconds: u64,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Benchmarks\n");
+    let _ = writeln!(out, "Written by `./tribe bench` (crates/bench); rerun it to refresh every figure here.\n");
+    let _ = writeln!(out, "## What is measured\n");
+    let _ = writeln!(out, "The feed query of the Read API issue (20 events per page, each with `actor {{ skills }}` and `target` with owners, collaborators, members and open roles), in sessions of 3 pages that follow the cursor, by random viewers (1,000 of them, each with its own access token), for each scope, at concurrency 4 and 16, {seconds} s per run after a warm-up. The **server** is the release build over HTTP on loopback (keep-alive connections, one per worker). The **floor** is the same pages fetched with minimal hand-written SQL (the same page query, then one batched query per relation, the independent ones concurrently) over a plain sqlx pool of 20 connections: what the pages cost without GraphQL, HTTP and the ORM. Both run in this one process and one run, against the same database.\n");
+    let _ = writeln!(out, "## Machine and data\n");
+    let _ = writeln!(out, "- Machine: {machine}; the load generator, the server and PostgreSQL share it.");
+    let _ = writeln!(out, "- PostgreSQL: {pg_version}; pgvector {pg_vector} (the private development cluster: `fsync=off`).");
+    let _ = writeln!(out, "- Data (`tribe_bench` database, reused across runs):");
+    for (table, count) in counts {
+        let _ = writeln!(out, "  - {table}: {count}");
+    }
+    let _ = writeln!(out, "\n## Results\n");
+    let _ = writeln!(out, "| scope | concurrency | target | req/s | p50 ms | p99 ms | requests | errors |");
+    let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for m in measurements {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {} |",
+            m.scope.name(), m.concurrency, m.target, m.rps(), m.p50_ms, m.p99_ms, m.requests, m.errors
+        );
+    }
+    let _ = writeln!(out, "\nServer throughput as a share of the floor's:\n");
+    for pair in measurements.chunks(2) {
+        if let [server, floor] = pair {
+            let _ = writeln!(out, "- {} at concurrency {}: {:.0} %", server.scope.name(), server.concurrency, 100.0 * server.rps() / floor.rps());
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n- SQL statements per page: server {:.2} (FOLLOWING) and {:.2} (EVERYONE), counted in process by the server's own statement counter; floor {:.2} and {:.2}.",
+        statements.server_following, statements.server_everyone, statements.floor_following, statements.floor_everyone
+    );
+    let _ = writeln!(out, "- Peak server RSS (VmHWM) over the whole run: {rss:.1} MB.");
+    let _ = writeln!(out, "\n## The FOLLOWING page query at {} events\n", counts.iter().find(|(t, _)| t == "feed_events").map(|c| c.1).unwrap_or(0));
+    let _ = writeln!(out, "For a viewer following {} people, with `first + 1` = 21: the plan read **{:.0}** event rows; the bound (followees + 1) × (first + 1) is {}. Each followee costs one short backward scan of `feed_events_actor_id_id_idx`, stopped after 21 rows, whatever the table's size.\n", explain.followees, explain.rows_read, explain.bound);
+    let _ = writeln!(out, "```\n{}\n```", explain.text);
+    out
+}
