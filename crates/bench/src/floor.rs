@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use sea_orm::sqlx::{self, PgPool, Row};
 
-pub const EVERYONE: &str = "SELECT id, event_type::text, actor_id, target_type, target_id, metadata, created_at
+pub const EVERYONE: &str =
+    "SELECT id, event_type::text, actor_id, target_type, target_id, metadata, created_at
     FROM feed_events WHERE id < $1 ORDER BY id DESC LIMIT $2";
 
 pub struct PageResult {
@@ -19,13 +20,19 @@ pub async fn page(pool: &PgPool, viewer: Option<&str>, after: &str) -> anyhow::R
     let rows = match viewer {
         Some(viewer) => {
             let following = domain::feed::following_sql().replace("SELECT e.* FROM", "SELECT e.id, e.event_type::text, e.actor_id, e.target_type, e.target_id, e.metadata, e.created_at FROM");
-            sqlx::query(sqlx::AssertSqlSafe(following)).bind(viewer).bind(after).bind(limit).fetch_all(pool).await?
+            sqlx::query(sqlx::AssertSqlSafe(following))
+                .bind(viewer)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
         }
         None => sqlx::query(EVERYONE).bind(after).bind(limit).fetch_all(pool).await?,
     };
     let mut statements = 1;
     let page: Vec<_> = rows.iter().take(20).collect();
-    let end_cursor = if rows.len() > 20 { page.last().map(|r| r.get::<String, _>("id")) } else { None };
+    let end_cursor =
+        if rows.len() > 20 { page.last().map(|r| r.get::<String, _>("id")) } else { None };
 
     let (mut users, mut projects, mut tribes) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     let mut actors = BTreeSet::new();
@@ -54,14 +61,29 @@ pub async fn page(pool: &PgPool, viewer: Option<&str>, after: &str) -> anyhow::R
     };
     let (u, p, t) = futures_util::try_join!(
         fetch("SELECT * FROM users WHERE id = ANY($1)", users),
-        fetch("SELECT p.*, o.username AS owner_username FROM projects p JOIN users o ON o.id = p.owner_id WHERE p.id = ANY($1)", projects.clone()),
-        fetch("SELECT t.*, o.username AS owner_username FROM tribes t JOIN users o ON o.id = t.owner_id WHERE t.id = ANY($1)", tribes.clone()),
+        fetch(
+            "SELECT p.*, o.username AS owner_username FROM projects p JOIN users o ON o.id = p.owner_id WHERE p.id = ANY($1)",
+            projects.clone()
+        ),
+        fetch(
+            "SELECT t.*, o.username AS owner_username FROM tribes t JOIN users o ON o.id = t.owner_id WHERE t.id = ANY($1)",
+            tribes.clone()
+        ),
     )?;
     statements += u.1 + p.1 + t.1;
     let (s, c, m, r) = futures_util::try_join!(
-        fetch("SELECT us.user_id, s.* FROM user_skills us JOIN skills s ON s.id = us.skill_id WHERE us.user_id = ANY($1) ORDER BY s.name", actors),
-        fetch("SELECT pc.*, u.username FROM project_collaborators pc JOIN users u ON u.id = pc.user_id WHERE pc.project_id = ANY($1) AND pc.status = 'confirmed'", projects),
-        fetch("SELECT tm.*, u.username FROM tribe_members tm JOIN users u ON u.id = tm.user_id WHERE tm.tribe_id = ANY($1) AND tm.status = 'active'", tribes.clone()),
+        fetch(
+            "SELECT us.user_id, s.* FROM user_skills us JOIN skills s ON s.id = us.skill_id WHERE us.user_id = ANY($1) ORDER BY s.name",
+            actors
+        ),
+        fetch(
+            "SELECT pc.*, u.username FROM project_collaborators pc JOIN users u ON u.id = pc.user_id WHERE pc.project_id = ANY($1) AND pc.status = 'confirmed'",
+            projects
+        ),
+        fetch(
+            "SELECT tm.*, u.username FROM tribe_members tm JOIN users u ON u.id = tm.user_id WHERE tm.tribe_id = ANY($1) AND tm.status = 'active'",
+            tribes.clone()
+        ),
         fetch("SELECT * FROM tribe_open_roles WHERE tribe_id = ANY($1)", tribes),
     )?;
     statements += s.1 + c.1 + m.1 + r.1;

@@ -24,8 +24,20 @@ const ROLES: [&str; 7] = ["engineer", "designer", "pm", "marketer", "growth", "f
 const AVAILABILITY: [&str; 3] = ["open_to_tribe", "available_for_projects", "just_browsing"];
 const PROJECT_STATUS: [&str; 3] = ["shipped", "in_progress", "archived"];
 const TRIBE_STATUS: [&str; 3] = ["open", "active", "alumni"];
-const STACK: [&str; 12] =
-    ["Rust", "Go", "Python", "TypeScript", "React", "Next.js", "PostgreSQL", "Redis", "Docker", "AWS", "GraphQL", "Figma"];
+const STACK: [&str; 12] = [
+    "Rust",
+    "Go",
+    "Python",
+    "TypeScript",
+    "React",
+    "Next.js",
+    "PostgreSQL",
+    "Redis",
+    "Docker",
+    "AWS",
+    "GraphQL",
+    "Figma",
+];
 
 pub fn url_for(admin_url: &str, database: &str) -> anyhow::Result<String> {
     let (base, _) = admin_url.rsplit_once('/').context("DATABASE_URL has no database name")?;
@@ -97,7 +109,9 @@ pub async fn ensure(admin_url: &str) -> anyhow::Result<String> {
             return Ok(bench_url);
         }
         eprintln!("bench: database {DATABASE} is incomplete or outdated: rebuilding it");
-        sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE {DATABASE} WITH (FORCE)"))).execute(&mut admin).await?;
+        sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE {DATABASE} WITH (FORCE)")))
+            .execute(&mut admin)
+            .await?;
     }
     sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {DATABASE}"))).execute(&mut admin).await?;
     generate(&bench_url).await?;
@@ -112,8 +126,9 @@ async fn generate(url: &str) -> anyhow::Result<()> {
     db.close().await?;
 
     let mut conn = PgConnection::connect(url).await?;
-    let skills: Vec<String> = sqlx::query_scalar("SELECT id FROM skills ORDER BY id").fetch_all(&mut conn).await?;
-    let mut rng = Rng::new(0x7472_6962_65);
+    let skills: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM skills ORDER BY id").fetch_all(&mut conn).await?;
+    let mut rng = Rng::new(0x0074_7269_6265);
 
     // Builders.
     let mut users = Vec::with_capacity(USERS);
@@ -151,7 +166,12 @@ async fn generate(url: &str) -> anyhow::Result<()> {
             rows.push(format!("{user}\t{}\t{}", skills[s], ts(anchor())));
         }
     }
-    let n = copy_rows(&mut conn, "COPY user_skills (user_id, skill_id, added_at) FROM STDIN", rows.into_iter()).await?;
+    let n = copy_rows(
+        &mut conn,
+        "COPY user_skills (user_id, skill_id, added_at) FROM STDIN",
+        rows.into_iter(),
+    )
+    .await?;
     eprintln!("bench: {n} user skills ({:.0?})", started.elapsed());
 
     let mut rows = Vec::new();
@@ -168,7 +188,12 @@ async fn generate(url: &str) -> anyhow::Result<()> {
             rows.push(format!("{user}\t{}\t{}", users[other], ts(random_time(&mut rng))));
         }
     }
-    let n = copy_rows(&mut conn, "COPY follows (follower_id, followee_id, created_at) FROM STDIN", rows.into_iter()).await?;
+    let n = copy_rows(
+        &mut conn,
+        "COPY follows (follower_id, followee_id, created_at) FROM STDIN",
+        rows.into_iter(),
+    )
+    .await?;
     eprintln!("bench: {n} follows ({:.0?})", started.elapsed());
 
     // Projects and collaborators.
@@ -179,7 +204,8 @@ async fn generate(url: &str) -> anyhow::Result<()> {
         let created = random_time(&mut rng);
         let id = ulid_at(&mut rng, created);
         let owner = rng.index(users.len());
-        let stack: Vec<&str> = (0..rng.range(2, 4)).map(|_| STACK[rng.index(STACK.len())]).collect();
+        let stack: Vec<&str> =
+            (0..rng.range(2, 4)).map(|_| STACK[rng.index(STACK.len())]).collect();
         let stack = serde_json::to_string(&stack)?;
         rows.push(format!(
             "{id}\t{}\tProject {i}\tA project about thing {i}\t{}\t{{}}\t{stack}\t{{\"users\": {}}}\t{}\t{}",
@@ -234,17 +260,30 @@ async fn generate(url: &str) -> anyhow::Result<()> {
             ts(created),
             ts(created)
         ));
-        members.push(format!("{id}\t{}\towner\tactive\t{}\t{}", users[owner], ts(created), ts(created)));
+        members.push(format!(
+            "{id}\t{}\towner\tactive\t{}\t{}",
+            users[owner],
+            ts(created),
+            ts(created)
+        ));
         let mut chosen = HashSet::from([owner]);
         for _ in 0..rng.range(1, 4) {
             let other = rng.index(users.len());
             if chosen.insert(other) {
-                members.push(format!("{id}\t{}\tmember\tactive\t{}\t{}", users[other], ts(created), ts(created)));
+                members.push(format!(
+                    "{id}\t{}\tmember\tactive\t{}\t{}",
+                    users[other],
+                    ts(created),
+                    ts(created)
+                ));
             }
         }
         for r in 0..rng.range(0, 3) {
             let role_id = ulid_at(&mut rng, created + Duration::milliseconds(r as i64));
-            let skills = serde_json::to_string(&[STACK[rng.index(STACK.len())], STACK[rng.index(STACK.len())]])?;
+            let skills = serde_json::to_string(&[
+                STACK[rng.index(STACK.len())],
+                STACK[rng.index(STACK.len())],
+            ])?;
             roles.push(format!("{role_id}\t{id}\tRole {r}\t{skills}\tf"));
         }
         tribes.push((id, format!("Tribe {i}")));

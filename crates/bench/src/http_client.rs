@@ -15,7 +15,11 @@ impl Client {
     }
 
     /// POST /graphql; returns the status and the body.
-    pub async fn post_graphql(&mut self, body: &[u8], bearer: Option<&str>) -> anyhow::Result<(u16, Vec<u8>)> {
+    pub async fn post_graphql(
+        &mut self,
+        body: &[u8],
+        bearer: Option<&str>,
+    ) -> anyhow::Result<(u16, Vec<u8>)> {
         if self.stream.is_none() {
             let stream = TcpStream::connect(&self.addr).await.context("connect to the server")?;
             stream.set_nodelay(true)?;
@@ -28,7 +32,11 @@ impl Client {
         result
     }
 
-    async fn exchange(&mut self, body: &[u8], bearer: Option<&str>) -> anyhow::Result<(u16, Vec<u8>)> {
+    async fn exchange(
+        &mut self,
+        body: &[u8],
+        bearer: Option<&str>,
+    ) -> anyhow::Result<(u16, Vec<u8>)> {
         let stream = self.stream.as_mut().context("no connection")?;
         let auth = bearer.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
         let head = format!(
@@ -42,7 +50,11 @@ impl Client {
 
         let mut line = String::new();
         stream.read_line(&mut line).await?;
-        let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).context("bad status line")?;
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .context("bad status line")?;
         let mut length = None;
         loop {
             line.clear();
@@ -53,10 +65,10 @@ impl Client {
             if header.is_empty() {
                 break;
             }
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse::<usize>().ok();
-                }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse::<usize>().ok();
             }
         }
         let length = length.context("no content-length")?;

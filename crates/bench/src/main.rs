@@ -20,7 +20,8 @@ const JWT_SECRET: &str = "benchmark-secret-benchmark-secret-benchmark";
 const SERVER_ADDR: &str = "127.0.0.1:8199";
 const PAGES_PER_SESSION: usize = 3;
 
-const FEED_QUERY: &str = "query($scope: FeedScope, $after: String) { feed(scope: $scope, first: 20, after: $after) {
+const FEED_QUERY: &str =
+    "query($scope: FeedScope, $after: String) { feed(scope: $scope, first: 20, after: $after) {
   edges { cursor node { id eventType createdAt
     actor { username skills { name } }
     target {
@@ -108,7 +109,9 @@ async fn run_phase(
                         None => server_page(&mut client, scope, token, after.as_deref()).await,
                         Some(pool) => {
                             let viewer = (scope == Scope::Following).then_some(viewer_id.as_str());
-                            let bound = after.clone().unwrap_or_else(|| domain::pagination::AFTER_NEWEST.to_owned());
+                            let bound = after
+                                .clone()
+                                .unwrap_or_else(|| domain::pagination::AFTER_NEWEST.to_owned());
                             floor::page(pool, viewer, &bound).await.map(|p| p.end_cursor)
                         }
                     };
@@ -162,25 +165,36 @@ async fn server_page(
     token: &str,
     after: Option<&str>,
 ) -> anyhow::Result<Option<String>> {
-    let body = json!({ "query": FEED_QUERY, "variables": { "scope": scope.name(), "after": after } }).to_string();
+    let body =
+        json!({ "query": FEED_QUERY, "variables": { "scope": scope.name(), "after": after } })
+            .to_string();
     let (status, body) = client.post_graphql(body.as_bytes(), Some(token)).await?;
     let json: Value = serde_json::from_slice(&body)?;
     if status != 200 || json.get("errors").is_some() {
         bail!("server answered {status}: {}", String::from_utf8_lossy(&body));
     }
     let info = &json["data"]["feed"]["pageInfo"];
-    Ok(if info["hasNextPage"] == true { info["endCursor"].as_str().map(str::to_owned) } else { None })
+    Ok(if info["hasNextPage"] == true {
+        info["endCursor"].as_str().map(str::to_owned)
+    } else {
+        None
+    })
 }
 
 /// SQL statements per page, measured in process with the server's own statement counter.
-async fn server_statements_per_page(bench_url: &str, viewers: &[(String, String)]) -> anyhow::Result<(f64, f64)> {
+async fn server_statements_per_page(
+    bench_url: &str,
+    viewers: &[(String, String)],
+) -> anyhow::Result<(f64, f64)> {
     use tower::ServiceExt;
     let vars = [
         ("DATABASE_URL", bench_url.to_owned()),
         ("JWT_SECRET", JWT_SECRET.to_owned()),
         ("APP_ENV", "production".to_owned()),
     ];
-    let config = server::Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))?;
+    let config = server::Config::from_lookup(|k| {
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    })?;
     let app = server::App::build(config).await?;
     let mut results = Vec::new();
     for scope in [Scope::Following, Scope::Everyone] {
@@ -195,7 +209,8 @@ async fn server_statements_per_page(bench_url: &str, viewers: &[(String, String)
                     .body(axum::body::Body::from(body))?;
                 let before = app.statements_sent();
                 let response = app.router().oneshot(request).await?;
-                let bytes = http_body_util::BodyExt::collect(response.into_body()).await?.to_bytes();
+                let bytes =
+                    http_body_util::BodyExt::collect(response.into_body()).await?.to_bytes();
                 statements += app.statements_sent() - before;
                 pages += 1;
                 let json: Value = serde_json::from_slice(&bytes)?;
@@ -212,14 +227,22 @@ async fn server_statements_per_page(bench_url: &str, viewers: &[(String, String)
 }
 
 /// SQL statements per floor page, counted by the floor itself.
-async fn floor_statements_per_page(pool: &PgPool, viewers: &[(String, String)]) -> anyhow::Result<(f64, f64)> {
+async fn floor_statements_per_page(
+    pool: &PgPool,
+    viewers: &[(String, String)],
+) -> anyhow::Result<(f64, f64)> {
     let mut results = Vec::new();
     for scope in [Scope::Following, Scope::Everyone] {
         let (mut statements, mut pages) = (0, 0);
         for (viewer, _) in viewers.iter().take(20) {
             let mut after = domain::pagination::AFTER_NEWEST.to_owned();
             for _ in 0..PAGES_PER_SESSION {
-                let page = floor::page(pool, (scope == Scope::Following).then_some(viewer.as_str()), &after).await?;
+                let page = floor::page(
+                    pool,
+                    (scope == Scope::Following).then_some(viewer.as_str()),
+                    &after,
+                )
+                .await?;
                 statements += page.statements;
                 pages += 1;
                 match page.end_cursor {
@@ -260,7 +283,9 @@ async fn wait_for_health() -> anyhow::Result<()> {
     for _ in 0..100 {
         if let Ok(mut stream) = tokio::net::TcpStream::connect(SERVER_ADDR).await {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
-            stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await?;
+            stream
+                .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .await?;
             let mut response = String::new();
             stream.read_to_string(&mut response).await?;
             if response.starts_with("HTTP/1.1 200") {
@@ -289,7 +314,8 @@ struct Explain {
 fn rows_read(plan: &Value) -> f64 {
     let mut total = 0.0;
     if plan["Relation Name"] == "feed_events" {
-        total += plan["Actual Rows"].as_f64().unwrap_or(0.0) * plan["Actual Loops"].as_f64().unwrap_or(1.0);
+        total += plan["Actual Rows"].as_f64().unwrap_or(0.0)
+            * plan["Actual Loops"].as_f64().unwrap_or(1.0);
     }
     if let Some(children) = plan["Plans"].as_array() {
         total += children.iter().map(rows_read).sum::<f64>();
@@ -298,33 +324,51 @@ fn rows_read(plan: &Value) -> f64 {
 }
 
 async fn explain_following(conn: &mut PgConnection, viewer: &str) -> anyhow::Result<Explain> {
-    let followees: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM follows WHERE follower_id = $1").bind(viewer).fetch_one(&mut *conn).await?;
-    let sql = domain::feed::following_sql();
-    let limit = 21_i64;
-    let text: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN (ANALYZE, BUFFERS) {sql}")))
+    let followees: i64 = sqlx::query_scalar("SELECT count(*) FROM follows WHERE follower_id = $1")
         .bind(viewer)
-        .bind(domain::pagination::AFTER_NEWEST)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
-    let json: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}")))
-        .bind(viewer)
-        .bind(domain::pagination::AFTER_NEWEST)
-        .bind(limit)
         .fetch_one(&mut *conn)
         .await?;
-    Ok(Explain { followees, rows_read: rows_read(&json[0]["Plan"]), bound: (followees + 1) * limit, text: text.join("\n") })
+    let sql = domain::feed::following_sql();
+    let limit = 21_i64;
+    let text: Vec<String> =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN (ANALYZE, BUFFERS) {sql}")))
+            .bind(viewer)
+            .bind(domain::pagination::AFTER_NEWEST)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?;
+    let json: Value =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}")))
+            .bind(viewer)
+            .bind(domain::pagination::AFTER_NEWEST)
+            .bind(limit)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(Explain {
+        followees,
+        rows_read: rows_read(&json[0]["Plan"]),
+        bound: (followees + 1) * limit,
+        text: text.join("\n"),
+    })
 }
 
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     let memory = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok()))
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
         .map(|kb| format!("{:.0} GiB", kb / 1024.0 / 1024.0))
         .unwrap_or_default();
     let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(0);
@@ -334,14 +378,18 @@ fn machine() -> String {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
-    let admin_url = std::env::var("DATABASE_URL").context("DATABASE_URL is not set: run ./tribe bench")?;
-    let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let admin_url =
+        std::env::var("DATABASE_URL").context("DATABASE_URL is not set: run ./tribe bench")?;
+    let seconds: u64 =
+        std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
     let duration = Duration::from_secs(seconds);
 
     let bench_url = generate::ensure(&admin_url).await?;
     let mut conn = PgConnection::connect(&bench_url).await?;
     let viewer_ids: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM users WHERE email LIKE '%@bench.dev' ORDER BY id").fetch_all(&mut conn).await?;
+        sqlx::query_scalar("SELECT id FROM users WHERE email LIKE '%@bench.dev' ORDER BY id")
+            .fetch_all(&mut conn)
+            .await?;
     let mut rng = Rng::new(42);
     let mut viewers = Vec::new();
     for _ in 0..1000 {
@@ -359,10 +407,13 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let pg_version: String = sqlx::query_scalar("SELECT version()").fetch_one(&mut conn).await?;
     let pg_vector: String =
-        sqlx::query_scalar("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetch_one(&mut conn).await?;
+        sqlx::query_scalar("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+            .fetch_one(&mut conn)
+            .await?;
 
     eprintln!("bench: counting statements per page in process");
-    let (statements_following, statements_everyone) = server_statements_per_page(&bench_url, &viewers).await?;
+    let (statements_following, statements_everyone) =
+        server_statements_per_page(&bench_url, &viewers).await?;
 
     let explain = explain_following(&mut conn, &viewers[0].0).await?;
 
@@ -403,7 +454,17 @@ async fn main() -> anyhow::Result<()> {
         floor_following: floor_statements.0,
         floor_everyone: floor_statements.1,
     };
-    let report = report(&machine(), &pg_version, &pg_vector, &counts, &measurements, rss, &statements, &explain, seconds);
+    let report = report(
+        &machine(),
+        &pg_version,
+        &pg_vector,
+        &counts,
+        &measurements,
+        rss,
+        &statements,
+        &explain,
+        seconds,
+    );
     println!("{report}");
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/benchmarks.md");
     std::fs::write(path, report)?;
@@ -425,40 +486,79 @@ fn report(
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Benchmarks\n");
-    let _ = writeln!(out, "Written by `./tribe bench` (crates/bench); rerun it to refresh every figure here.\n");
+    let _ = writeln!(
+        out,
+        "Written by `./tribe bench` (crates/bench); rerun it to refresh every figure here.\n"
+    );
     let _ = writeln!(out, "## What is measured\n");
-    let _ = writeln!(out, "The feed query of the Read API issue (20 events per page, each with `actor {{ skills }}` and `target` with owners, collaborators, members and open roles), in sessions of 3 pages that follow the cursor, by random viewers (1,000 of them, each with its own access token), for each scope, at concurrency 4 and 16, {seconds} s per run after a warm-up. The **server** is the release build over HTTP on loopback (keep-alive connections, one per worker). The **floor** is the same pages fetched with minimal hand-written SQL (the same page query, then one batched query per relation, the independent ones concurrently) over a plain sqlx pool of 20 connections: what the pages cost without GraphQL, HTTP and the ORM. Both run in this one process and one run, against the same database.\n");
+    let _ = writeln!(
+        out,
+        "The feed query of the Read API issue (20 events per page, each with `actor {{ skills }}` and `target` with owners, collaborators, members and open roles), in sessions of 3 pages that follow the cursor, by random viewers (1,000 of them, each with its own access token), for each scope, at concurrency 4 and 16, {seconds} s per run after a warm-up. The **server** is the release build over HTTP on loopback (keep-alive connections, one per worker). The **floor** is the same pages fetched with minimal hand-written SQL (the same page query, then one batched query per relation, the independent ones concurrently) over a plain sqlx pool of 20 connections: what the pages cost without GraphQL, HTTP and the ORM. Both run in this one process and one run, against the same database.\n"
+    );
     let _ = writeln!(out, "## Machine and data\n");
-    let _ = writeln!(out, "- Machine: {machine}; the load generator, the server and PostgreSQL share it.");
-    let _ = writeln!(out, "- PostgreSQL: {pg_version}; pgvector {pg_vector} (the private development cluster: `fsync=off`).");
+    let _ = writeln!(
+        out,
+        "- Machine: {machine}; the load generator, the server and PostgreSQL share it."
+    );
+    let _ = writeln!(
+        out,
+        "- PostgreSQL: {pg_version}; pgvector {pg_vector} (the private development cluster: `fsync=off`)."
+    );
     let _ = writeln!(out, "- Data (`tribe_bench` database, reused across runs):");
     for (table, count) in counts {
         let _ = writeln!(out, "  - {table}: {count}");
     }
     let _ = writeln!(out, "\n## Results\n");
-    let _ = writeln!(out, "| scope | concurrency | target | req/s | p50 ms | p99 ms | requests | errors |");
+    let _ = writeln!(
+        out,
+        "| scope | concurrency | target | req/s | p50 ms | p99 ms | requests | errors |"
+    );
     let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- | --- |");
     for m in measurements {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {} |",
-            m.scope.name(), m.concurrency, m.target, m.rps(), m.p50_ms, m.p99_ms, m.requests, m.errors
+            m.scope.name(),
+            m.concurrency,
+            m.target,
+            m.rps(),
+            m.p50_ms,
+            m.p99_ms,
+            m.requests,
+            m.errors
         );
     }
     let _ = writeln!(out, "\nServer throughput as a share of the floor's:\n");
     for pair in measurements.chunks(2) {
         if let [server, floor] = pair {
-            let _ = writeln!(out, "- {} at concurrency {}: {:.0} %", server.scope.name(), server.concurrency, 100.0 * server.rps() / floor.rps());
+            let _ = writeln!(
+                out,
+                "- {} at concurrency {}: {:.0} %",
+                server.scope.name(),
+                server.concurrency,
+                100.0 * server.rps() / floor.rps()
+            );
         }
     }
     let _ = writeln!(
         out,
         "\n- SQL statements per page: server {:.2} (FOLLOWING) and {:.2} (EVERYONE), counted in process by the server's own statement counter; floor {:.2} and {:.2}.",
-        statements.server_following, statements.server_everyone, statements.floor_following, statements.floor_everyone
+        statements.server_following,
+        statements.server_everyone,
+        statements.floor_following,
+        statements.floor_everyone
     );
     let _ = writeln!(out, "- Peak server RSS (VmHWM) over the whole run: {rss:.1} MB.");
-    let _ = writeln!(out, "\n## The FOLLOWING page query at {} events\n", counts.iter().find(|(t, _)| t == "feed_events").map(|c| c.1).unwrap_or(0));
-    let _ = writeln!(out, "For a viewer following {} people, with `first + 1` = 21: the plan read **{:.0}** event rows; the bound (followees + 1) × (first + 1) is {}. Each followee costs one short backward scan of `feed_events_actor_id_id_idx`, stopped after 21 rows, whatever the table's size.\n", explain.followees, explain.rows_read, explain.bound);
+    let _ = writeln!(
+        out,
+        "\n## The FOLLOWING page query at {} events\n",
+        counts.iter().find(|(t, _)| t == "feed_events").map(|c| c.1).unwrap_or(0)
+    );
+    let _ = writeln!(
+        out,
+        "For a viewer following {} people, with `first + 1` = 21: the plan read **{:.0}** event rows; the bound (followees + 1) × (first + 1) is {}. Each followee costs one short backward scan of `feed_events_actor_id_id_idx`, stopped after 21 rows, whatever the table's size.\n",
+        explain.followees, explain.rows_read, explain.bound
+    );
     let _ = writeln!(out, "```\n{}\n```", explain.text);
     out
 }

@@ -61,7 +61,8 @@ pub async fn register(
     };
     let user = user.insert(&txn).await.map_err(conflict_on_unique)?;
     let metadata = json!({ "displayName": display_name, "headline": null });
-    events::record(&txn, EventType::BuilderJoined, &user.id, TargetType::User, &user.id, metadata).await?;
+    events::record(&txn, EventType::BuilderJoined, &user.id, TargetType::User, &user.id, metadata)
+        .await?;
     let session = start_session(services, &txn, user).await?;
     txn.commit().await?;
     Ok(session)
@@ -305,7 +306,11 @@ pub async fn change_password(
 /// Deletes the account and everything it owns or appears in — projects, tribes it owns,
 /// memberships, collaborations, follows both ways, refresh tokens, its feed events and the events
 /// that point at its projects, tribes or itself — in one transaction.
-pub async fn delete_account(services: &Services, user_id: &str, password: &str) -> Result<(), DomainError> {
+pub async fn delete_account(
+    services: &Services,
+    user_id: &str,
+    password: &str,
+) -> Result<(), DomainError> {
     use entity::enums::TargetType;
     use entity::{project, tribe};
     use sea_orm::QueryOrder;

@@ -1,7 +1,9 @@
 //! Feed events, written in the same transaction as the change they record.
 use entity::enums::{EventType, TargetType};
 use entity::feed_event;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 
 use crate::{DomainError, new_id};
 
@@ -28,7 +30,11 @@ pub async fn record(
 }
 
 /// Removes the events that point at a deleted project, tribe or user.
-pub async fn forget_target(conn: &impl ConnectionTrait, target_type: TargetType, target_ids: Vec<String>) -> Result<(), DomainError> {
+pub async fn forget_target(
+    conn: &impl ConnectionTrait,
+    target_type: TargetType,
+    target_ids: Vec<String>,
+) -> Result<(), DomainError> {
     if target_ids.is_empty() {
         return Ok(());
     }

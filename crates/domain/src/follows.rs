@@ -10,7 +10,11 @@ use crate::{DomainError, Services};
 
 /// Follows `target_id`; idempotent. The cap holds under concurrency: the follower's row is locked
 /// for the transaction, so concurrent follows by one user are counted one after another.
-pub async fn follow(services: &Services, viewer_id: &str, target_id: &str) -> Result<user::Model, DomainError> {
+pub async fn follow(
+    services: &Services,
+    viewer_id: &str,
+    target_id: &str,
+) -> Result<user::Model, DomainError> {
     if viewer_id == target_id {
         return Err(DomainError::invalid("userId", "You cannot follow yourself."));
     }
@@ -24,16 +28,20 @@ pub async fn follow(services: &Services, viewer_id: &str, target_id: &str) -> Re
         .one(&txn)
         .await?
         .ok_or(DomainError::NotFound { what: "user" })?;
-    let already = follow::Entity::find_by_id((viewer_id.to_owned(), target_id.to_owned())).one(&txn).await?;
+    let already =
+        follow::Entity::find_by_id((viewer_id.to_owned(), target_id.to_owned())).one(&txn).await?;
     if already.is_some() {
         return Ok(target);
     }
-    let count = follow::Entity::find().filter(follow::Column::FollowerId.eq(viewer_id)).count(&txn).await?;
+    let count =
+        follow::Entity::find().filter(follow::Column::FollowerId.eq(viewer_id)).count(&txn).await?;
     let cap = services.rules.max_follows;
     if count >= u64::from(cap) {
         return Err(DomainError::Conflict {
             reason: "FOLLOW_LIMIT_REACHED",
-            message: format!("You already follow {cap} people, the most anyone can. Unfollow someone to follow someone new."),
+            message: format!(
+                "You already follow {cap} people, the most anyone can. Unfollow someone to follow someone new."
+            ),
         });
     }
     follow::Entity::insert(follow::ActiveModel {
@@ -41,7 +49,11 @@ pub async fn follow(services: &Services, viewer_id: &str, target_id: &str) -> Re
         followee_id: Set(target_id.to_owned()),
         created_at: Set(chrono::Utc::now().fixed_offset()),
     })
-    .on_conflict(OnConflict::columns([follow::Column::FollowerId, follow::Column::FolloweeId]).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::columns([follow::Column::FollowerId, follow::Column::FolloweeId])
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(&txn)
     .await?;
     txn.commit().await?;
@@ -49,7 +61,11 @@ pub async fn follow(services: &Services, viewer_id: &str, target_id: &str) -> Re
 }
 
 /// Stops following `target_id`; idempotent.
-pub async fn unfollow(services: &Services, viewer_id: &str, target_id: &str) -> Result<user::Model, DomainError> {
+pub async fn unfollow(
+    services: &Services,
+    viewer_id: &str,
+    target_id: &str,
+) -> Result<user::Model, DomainError> {
     let target = user::Entity::find_by_id(target_id.to_owned())
         .one(&services.db)
         .await?

@@ -42,13 +42,17 @@ fn conflict_on_repo(err: sea_orm::DbErr) -> DomainError {
 /// Validates every field first, then applies them: a bad field changes nothing.
 fn apply(active: &mut project::ActiveModel, input: ProjectInput) -> Result<()> {
     let title = input.title.map(|t| validate::required_text("title", &t, 200)).transpose()?;
-    let description = input.description.map(|v| validate::optional_text("description", Some(&v), 5000, true))?;
+    let description =
+        input.description.map(|v| validate::optional_text("description", Some(&v), 5000, true))?;
     let role = input.role.map(|v| validate::optional_text("role", Some(&v), 100, false))?;
-    let thumbnail_url = input.thumbnail_url.map(|v| validate::url("thumbnailUrl", &v, 500).map(Some))?;
+    let thumbnail_url =
+        input.thumbnail_url.map(|v| validate::url("thumbnailUrl", &v, 500).map(Some))?;
     let links = input.links.as_ref().map(|v| validate::links("links", v)).transpose()?;
-    let tech_stack = input.tech_stack.map(|v| validate::short_strings("techStack", &v, 20)).transpose()?;
+    let tech_stack =
+        input.tech_stack.map(|v| validate::short_strings("techStack", &v, 20)).transpose()?;
     let impact_metrics = input.impact_metrics.as_ref().map(validate::impact_metrics).transpose()?;
-    let repo = input.github_repo_full_name.map(|v| validate::github_repo_full_name(&v).map(Some))?;
+    let repo =
+        input.github_repo_full_name.map(|v| validate::github_repo_full_name(&v).map(Some))?;
     let stars = input.github_stars.map(|v| {
         if v < 0 {
             Err(DomainError::invalid("githubStars", "githubStars must not be negative"))
@@ -80,7 +84,11 @@ fn card(project: &project::Model) -> serde_json::Value {
     json!({ "projectTitle": project.title, "techStack": project.tech_stack })
 }
 
-pub async fn create(services: &Services, owner_id: &str, input: ProjectInput) -> Result<project::Model> {
+pub async fn create(
+    services: &Services,
+    owner_id: &str,
+    input: ProjectInput,
+) -> Result<project::Model> {
     if input.title.is_none() {
         return Err(DomainError::invalid("title", "title must not be empty"));
     }
@@ -99,13 +107,25 @@ pub async fn create(services: &Services, owner_id: &str, input: ProjectInput) ->
     apply(&mut active, input)?;
     let txn = services.db.begin().await?;
     let project = active.insert(&txn).await.map_err(conflict_on_repo)?;
-    events::record(&txn, EventType::ProjectCreated, owner_id, TargetType::Project, &project.id, card(&project)).await?;
+    events::record(
+        &txn,
+        EventType::ProjectCreated,
+        owner_id,
+        TargetType::Project,
+        &project.id,
+        card(&project),
+    )
+    .await?;
     txn.commit().await?;
     Ok(project)
 }
 
 /// The project, locked for this transaction, if the viewer owns it.
-async fn owned(txn: &DatabaseTransaction, viewer_id: &str, project_id: &str) -> Result<project::Model> {
+async fn owned(
+    txn: &DatabaseTransaction,
+    viewer_id: &str,
+    project_id: &str,
+) -> Result<project::Model> {
     let project = project::Entity::find_by_id(project_id.to_owned())
         .lock_exclusive()
         .one(txn)
@@ -117,7 +137,12 @@ async fn owned(txn: &DatabaseTransaction, viewer_id: &str, project_id: &str) -> 
     Ok(project)
 }
 
-pub async fn update(services: &Services, viewer_id: &str, project_id: &str, input: ProjectInput) -> Result<project::Model> {
+pub async fn update(
+    services: &Services,
+    viewer_id: &str,
+    project_id: &str,
+    input: ProjectInput,
+) -> Result<project::Model> {
     let txn = services.db.begin().await?;
     let project = owned(&txn, viewer_id, project_id).await?;
     let mut active: project::ActiveModel = project.into();
@@ -128,26 +153,49 @@ pub async fn update(services: &Services, viewer_id: &str, project_id: &str, inpu
 }
 
 /// IN_PROGRESS → SHIPPED, recording PROJECT_SHIPPED.
-pub async fn ship(services: &Services, viewer_id: &str, project_id: &str) -> Result<project::Model> {
+pub async fn ship(
+    services: &Services,
+    viewer_id: &str,
+    project_id: &str,
+) -> Result<project::Model> {
     let txn = services.db.begin().await?;
     let project = owned(&txn, viewer_id, project_id).await?;
     if project.status != ProjectStatus::InProgress {
-        let state = if project.status == ProjectStatus::Shipped { "already shipped" } else { "archived" };
-        return Err(DomainError::Conflict { reason: "INVALID_STATE", message: format!("This project is {state}.") });
+        let state =
+            if project.status == ProjectStatus::Shipped { "already shipped" } else { "archived" };
+        return Err(DomainError::Conflict {
+            reason: "INVALID_STATE",
+            message: format!("This project is {state}."),
+        });
     }
     let mut active: project::ActiveModel = project.into();
     active.status = Set(ProjectStatus::Shipped);
     let project = active.update(&txn).await?;
-    events::record(&txn, EventType::ProjectShipped, viewer_id, TargetType::Project, &project.id, card(&project)).await?;
+    events::record(
+        &txn,
+        EventType::ProjectShipped,
+        viewer_id,
+        TargetType::Project,
+        &project.id,
+        card(&project),
+    )
+    .await?;
     txn.commit().await?;
     Ok(project)
 }
 
-pub async fn archive(services: &Services, viewer_id: &str, project_id: &str) -> Result<project::Model> {
+pub async fn archive(
+    services: &Services,
+    viewer_id: &str,
+    project_id: &str,
+) -> Result<project::Model> {
     let txn = services.db.begin().await?;
     let project = owned(&txn, viewer_id, project_id).await?;
     if project.status == ProjectStatus::Archived {
-        return Err(DomainError::Conflict { reason: "INVALID_STATE", message: "This project is already archived.".into() });
+        return Err(DomainError::Conflict {
+            reason: "INVALID_STATE",
+            message: "This project is already archived.".into(),
+        });
     }
     let mut active: project::ActiveModel = project.into();
     active.status = Set(ProjectStatus::Archived);
@@ -191,12 +239,22 @@ pub async fn invite(
     }
     let txn = services.db.begin().await?;
     owned(&txn, viewer_id, project_id).await?;
-    user::Entity::find_by_id(user_id.to_owned()).one(&txn).await?.ok_or(DomainError::NotFound { what: "user" })?;
+    user::Entity::find_by_id(user_id.to_owned())
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound { what: "user" })?;
     let now = Utc::now().fixed_offset();
     let invited = match collaboration(&txn, project_id, user_id).await? {
         Some(existing) if existing.status != CollaboratorStatus::Declined => {
-            let state = if existing.status == CollaboratorStatus::Pending { "already invited" } else { "already a collaborator" };
-            return Err(DomainError::Conflict { reason: "ALREADY_INVITED", message: format!("This builder is {state}.") });
+            let state = if existing.status == CollaboratorStatus::Pending {
+                "already invited"
+            } else {
+                "already a collaborator"
+            };
+            return Err(DomainError::Conflict {
+                reason: "ALREADY_INVITED",
+                message: format!("This builder is {state}."),
+            });
         }
         Some(declined) => {
             let mut active: project_collaborator::ActiveModel = declined.into();
@@ -224,7 +282,12 @@ pub async fn invite(
 }
 
 /// The invited builder accepts (CONFIRMED, recording COLLABORATION_CONFIRMED) or declines.
-pub async fn respond(services: &Services, viewer_id: &str, project_id: &str, accept: bool) -> Result<project_collaborator::Model> {
+pub async fn respond(
+    services: &Services,
+    viewer_id: &str,
+    project_id: &str,
+    accept: bool,
+) -> Result<project_collaborator::Model> {
     let txn = services.db.begin().await?;
     let project = project::Entity::find_by_id(project_id.to_owned())
         .one(&txn)
@@ -261,18 +324,35 @@ pub async fn respond(services: &Services, viewer_id: &str, project_id: &str, acc
             "collaboratorName": name(viewer_id),
             "role": role,
         });
-        events::record(&txn, EventType::CollaborationConfirmed, viewer_id, TargetType::Project, project_id, metadata).await?;
+        events::record(
+            &txn,
+            EventType::CollaborationConfirmed,
+            viewer_id,
+            TargetType::Project,
+            project_id,
+            metadata,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(answered)
 }
 
 /// The owner removes a collaborator (or withdraws an invitation).
-pub async fn remove_collaborator(services: &Services, viewer_id: &str, project_id: &str, user_id: &str) -> Result<()> {
+pub async fn remove_collaborator(
+    services: &Services,
+    viewer_id: &str,
+    project_id: &str,
+    user_id: &str,
+) -> Result<()> {
     let txn = services.db.begin().await?;
     owned(&txn, viewer_id, project_id).await?;
-    let found = collaboration(&txn, project_id, user_id).await?.ok_or(DomainError::NotFound { what: "collaborator" })?;
-    project_collaborator::Entity::delete_by_id((found.project_id, found.user_id)).exec(&txn).await?;
+    let found = collaboration(&txn, project_id, user_id)
+        .await?
+        .ok_or(DomainError::NotFound { what: "collaborator" })?;
+    project_collaborator::Entity::delete_by_id((found.project_id, found.user_id))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -280,8 +360,12 @@ pub async fn remove_collaborator(services: &Services, viewer_id: &str, project_i
 /// A collaborator leaves a project.
 pub async fn leave(services: &Services, viewer_id: &str, project_id: &str) -> Result<()> {
     let txn = services.db.begin().await?;
-    let found = collaboration(&txn, project_id, viewer_id).await?.ok_or(DomainError::NotFound { what: "collaboration" })?;
-    project_collaborator::Entity::delete_by_id((found.project_id, found.user_id)).exec(&txn).await?;
+    let found = collaboration(&txn, project_id, viewer_id)
+        .await?
+        .ok_or(DomainError::NotFound { what: "collaboration" })?;
+    project_collaborator::Entity::delete_by_id((found.project_id, found.user_id))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -5,8 +5,8 @@ use chrono::Utc;
 use entity::enums::{EventType, MemberRole, MemberStatus, TargetType, TribeStatus};
 use entity::{tribe, tribe_member, tribe_open_role, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde_json::json;
 
@@ -35,7 +35,10 @@ pub struct OpenRoleInput {
 
 fn check_max_members(value: i32) -> Result<i32> {
     if !(1..=MAX_MEMBERS_LIMIT).contains(&value) {
-        return Err(DomainError::invalid("maxMembers", format!("maxMembers must be from 1 to {MAX_MEMBERS_LIMIT}")));
+        return Err(DomainError::invalid(
+            "maxMembers",
+            format!("maxMembers must be from 1 to {MAX_MEMBERS_LIMIT}"),
+        ));
     }
     Ok(value)
 }
@@ -66,7 +69,11 @@ async fn owned(txn: &DatabaseTransaction, viewer_id: &str, tribe_id: &str) -> Re
     Ok(tribe)
 }
 
-pub async fn create(services: &Services, owner_id: &str, input: TribeInput) -> Result<tribe::Model> {
+pub async fn create(
+    services: &Services,
+    owner_id: &str,
+    input: TribeInput,
+) -> Result<tribe::Model> {
     let name = validate::required_text("name", input.name.as_deref().unwrap_or(""), 100)?;
     let mission = match input.mission {
         Change::Set(m) => validate::optional_text("mission", Some(&m), 2000, true)?,
@@ -99,21 +106,31 @@ pub async fn create(services: &Services, owner_id: &str, input: TribeInput) -> R
     .insert(&txn)
     .await?;
     let metadata = json!({ "tribeName": tribe.name, "mission": tribe.mission });
-    events::record(&txn, EventType::TribeCreated, owner_id, TargetType::Tribe, &tribe.id, metadata).await?;
+    events::record(&txn, EventType::TribeCreated, owner_id, TargetType::Tribe, &tribe.id, metadata)
+        .await?;
     txn.commit().await?;
     Ok(tribe)
 }
 
-pub async fn update(services: &Services, viewer_id: &str, tribe_id: &str, input: TribeInput) -> Result<tribe::Model> {
+pub async fn update(
+    services: &Services,
+    viewer_id: &str,
+    tribe_id: &str,
+    input: TribeInput,
+) -> Result<tribe::Model> {
     let name = input.name.map(|n| validate::required_text("name", &n, 100)).transpose()?;
-    let mission = input.mission.map(|m| validate::optional_text("mission", Some(&m), 2000, true))?;
+    let mission =
+        input.mission.map(|m| validate::optional_text("mission", Some(&m), 2000, true))?;
     let max_members = input.max_members.map(check_max_members).transpose()?;
     let txn = services.db.begin().await?;
     let tribe = owned(&txn, viewer_id, tribe_id).await?;
     if let Some(max) = max_members {
         let members = active_members(&txn, tribe_id).await?;
         if (max as u64) < members {
-            return Err(DomainError::invalid("maxMembers", format!("The tribe has {members} members: maxMembers cannot be lower.")));
+            return Err(DomainError::invalid(
+                "maxMembers",
+                format!("The tribe has {members} members: maxMembers cannot be lower."),
+            ));
         }
     }
     let mut active: tribe::ActiveModel = tribe.into();
@@ -132,15 +149,28 @@ pub async fn update(services: &Services, viewer_id: &str, tribe_id: &str, input:
     Ok(tribe)
 }
 
-fn role_fields(input: OpenRoleInput) -> Result<(Option<String>, Option<Vec<String>>, Option<bool>)> {
-    let title = input.title.map(|t| validate::required_text("title", &t, 100)).transpose()?;
-    let skills = input.skills_needed.map(|s| validate::short_strings("skillsNeeded", &s, 20)).transpose()?;
-    Ok((title, skills, input.filled))
+/// The same input, validated: title trimmed, skills deduplicated.
+fn validated(input: OpenRoleInput) -> Result<OpenRoleInput> {
+    Ok(OpenRoleInput {
+        title: input.title.map(|t| validate::required_text("title", &t, 100)).transpose()?,
+        skills_needed: input
+            .skills_needed
+            .map(|s| validate::short_strings("skillsNeeded", &s, 20))
+            .transpose()?,
+        filled: input.filled,
+    })
 }
 
-pub async fn add_open_role(services: &Services, viewer_id: &str, tribe_id: &str, input: OpenRoleInput) -> Result<tribe_open_role::Model> {
-    let (title, skills, _) = role_fields(input)?;
-    let title = title.ok_or_else(|| DomainError::invalid("title", "title must not be empty"))?;
+pub async fn add_open_role(
+    services: &Services,
+    viewer_id: &str,
+    tribe_id: &str,
+    input: OpenRoleInput,
+) -> Result<tribe_open_role::Model> {
+    let input = validated(input)?;
+    let title =
+        input.title.ok_or_else(|| DomainError::invalid("title", "title must not be empty"))?;
+    let skills = input.skills_needed;
     let txn = services.db.begin().await?;
     owned(&txn, viewer_id, tribe_id).await?;
     let role = tribe_open_role::ActiveModel {
@@ -157,7 +187,11 @@ pub async fn add_open_role(services: &Services, viewer_id: &str, tribe_id: &str,
     Ok(role)
 }
 
-async fn owned_role(txn: &DatabaseTransaction, viewer_id: &str, role_id: &str) -> Result<tribe_open_role::Model> {
+async fn owned_role(
+    txn: &DatabaseTransaction,
+    viewer_id: &str,
+    role_id: &str,
+) -> Result<tribe_open_role::Model> {
     let role = tribe_open_role::Entity::find_by_id(role_id.to_owned())
         .one(txn)
         .await?
@@ -166,8 +200,13 @@ async fn owned_role(txn: &DatabaseTransaction, viewer_id: &str, role_id: &str) -
     Ok(role)
 }
 
-pub async fn update_open_role(services: &Services, viewer_id: &str, role_id: &str, input: OpenRoleInput) -> Result<tribe_open_role::Model> {
-    let (title, skills, filled) = role_fields(input)?;
+pub async fn update_open_role(
+    services: &Services,
+    viewer_id: &str,
+    role_id: &str,
+    input: OpenRoleInput,
+) -> Result<tribe_open_role::Model> {
+    let OpenRoleInput { title, skills_needed: skills, filled } = validated(input)?;
     let txn = services.db.begin().await?;
     let role = owned_role(&txn, viewer_id, role_id).await?;
     let mut active: tribe_open_role::ActiveModel = role.into();
@@ -196,7 +235,11 @@ pub async fn remove_open_role(services: &Services, viewer_id: &str, role_id: &st
     Ok(())
 }
 
-async fn membership(txn: &DatabaseTransaction, tribe_id: &str, user_id: &str) -> Result<Option<tribe_member::Model>> {
+async fn membership(
+    txn: &DatabaseTransaction,
+    tribe_id: &str,
+    user_id: &str,
+) -> Result<Option<tribe_member::Model>> {
     Ok(tribe_member::Entity::find_by_id((tribe_id.to_owned(), user_id.to_owned())).one(txn).await?)
 }
 
@@ -217,14 +260,20 @@ pub async fn request_to_join(
     let txn = services.db.begin().await?;
     let tribe = locked(&txn, tribe_id).await?;
     if tribe.status != TribeStatus::Open {
-        return Err(DomainError::Conflict { reason: "NOT_RECRUITING", message: format!("{} is not taking new members.", tribe.name) });
+        return Err(DomainError::Conflict {
+            reason: "NOT_RECRUITING",
+            message: format!("{} is not taking new members.", tribe.name),
+        });
     }
     if let Some(role_id) = &role_id {
         let role = tribe_open_role::Entity::find_by_id(role_id.clone()).one(&txn).await?;
         match role {
             Some(role) if role.tribe_id == tribe_id && !role.filled => {}
             Some(role) if role.tribe_id == tribe_id => {
-                return Err(DomainError::Conflict { reason: "ROLE_FILLED", message: "This role is already filled.".into() });
+                return Err(DomainError::Conflict {
+                    reason: "ROLE_FILLED",
+                    message: "This role is already filled.".into(),
+                });
             }
             _ => return Err(DomainError::NotFound { what: "open role" }),
         }
@@ -235,8 +284,15 @@ pub async fn request_to_join(
     let now = Utc::now().fixed_offset();
     let request = match membership(&txn, tribe_id, viewer_id).await? {
         Some(m) if matches!(m.status, MemberStatus::Pending | MemberStatus::Active) => {
-            let state = if m.status == MemberStatus::Pending { "already asked to join" } else { "already a member" };
-            return Err(DomainError::Conflict { reason: "ALREADY_REQUESTED", message: format!("You have {state}.") });
+            let state = if m.status == MemberStatus::Pending {
+                "already asked to join"
+            } else {
+                "already a member"
+            };
+            return Err(DomainError::Conflict {
+                reason: "ALREADY_REQUESTED",
+                message: format!("You have {state}."),
+            });
         }
         Some(previous) => {
             let mut active: tribe_member::ActiveModel = previous.into();
@@ -267,12 +323,23 @@ pub async fn request_to_join(
 
 /// The owner approves (ACTIVE, filling the requested role, recording MEMBER_JOINED_TRIBE) or
 /// rejects a pending request. Approval never takes the tribe past `max_members`.
-pub async fn decide(services: &Services, viewer_id: &str, tribe_id: &str, user_id: &str, approve: bool) -> Result<tribe_member::Model> {
+pub async fn decide(
+    services: &Services,
+    viewer_id: &str,
+    tribe_id: &str,
+    user_id: &str,
+    approve: bool,
+) -> Result<tribe_member::Model> {
     let txn = services.db.begin().await?;
     let tribe = owned(&txn, viewer_id, tribe_id).await?;
-    let request = membership(&txn, tribe_id, user_id).await?.ok_or(DomainError::NotFound { what: "join request" })?;
+    let request = membership(&txn, tribe_id, user_id)
+        .await?
+        .ok_or(DomainError::NotFound { what: "join request" })?;
     if request.status != MemberStatus::Pending {
-        return Err(DomainError::Conflict { reason: "ALREADY_DECIDED", message: "This request has already been decided.".into() });
+        return Err(DomainError::Conflict {
+            reason: "ALREADY_DECIDED",
+            message: "This request has already been decided.".into(),
+        });
     }
     let requested_role = request.requested_role_id.clone();
     let mut active: tribe_member::ActiveModel = request.into();
@@ -289,16 +356,16 @@ pub async fn decide(services: &Services, viewer_id: &str, tribe_id: &str, user_i
     active.joined_at = Set(Some(Utc::now().fixed_offset()));
     let member = active.update(&txn).await?;
     let mut role_title = None;
-    if let Some(role_id) = requested_role {
-        if let Some(role) = tribe_open_role::Entity::find_by_id(role_id).one(&txn).await?
-            && !role.filled
-        {
-            role_title = Some(role.title.clone());
-            let mut role: tribe_open_role::ActiveModel = role.into();
-            role.filled = Set(true);
-            role.filled_by = Set(Some(user_id.to_owned()));
-            role.update(&txn).await?;
-        }
+    let role = match requested_role {
+        Some(role_id) => tribe_open_role::Entity::find_by_id(role_id).one(&txn).await?,
+        None => None,
+    };
+    if let Some(role) = role.filter(|r| !r.filled) {
+        role_title = Some(role.title.clone());
+        let mut role: tribe_open_role::ActiveModel = role.into();
+        role.filled = Set(true);
+        role.filled_by = Set(Some(user_id.to_owned()));
+        role.update(&txn).await?;
     }
     let joiner = user::Entity::find_by_id(user_id.to_owned()).one(&txn).await?;
     let metadata = json!({
@@ -306,7 +373,15 @@ pub async fn decide(services: &Services, viewer_id: &str, tribe_id: &str, user_i
         "memberName": joiner.map(|u| u.display_name),
         "role": role_title,
     });
-    events::record(&txn, EventType::MemberJoinedTribe, user_id, TargetType::Tribe, tribe_id, metadata).await?;
+    events::record(
+        &txn,
+        EventType::MemberJoinedTribe,
+        user_id,
+        TargetType::Tribe,
+        tribe_id,
+        metadata,
+    )
+    .await?;
     txn.commit().await?;
     Ok(member)
 }
@@ -348,7 +423,12 @@ pub async fn leave(services: &Services, viewer_id: &str, tribe_id: &str) -> Resu
 }
 
 /// The owner removes a member (or withdraws a pending request).
-pub async fn remove_member(services: &Services, viewer_id: &str, tribe_id: &str, user_id: &str) -> Result<()> {
+pub async fn remove_member(
+    services: &Services,
+    viewer_id: &str,
+    tribe_id: &str,
+    user_id: &str,
+) -> Result<()> {
     if viewer_id == user_id {
         return Err(DomainError::invalid("userId", "To leave your own tribe, use leaveTribe."));
     }

@@ -156,17 +156,26 @@ pub fn github_username(value: &str) -> Result<String> {
 /// URLs.
 pub fn links(field: &str, value: &serde_json::Value) -> Result<serde_json::Value> {
     let object = value.as_object().ok_or_else(|| {
-        DomainError::invalid(field, format!("{field} must be an object such as {{\"github\": \"https://github.com/you\"}}"))
+        DomainError::invalid(
+            field,
+            format!("{field} must be an object such as {{\"github\": \"https://github.com/you\"}}"),
+        )
     })?;
     if object.len() > MAX_CONTACT_LINKS {
-        return Err(DomainError::invalid(field, format!("{field} may have at most {MAX_CONTACT_LINKS} links")));
+        return Err(DomainError::invalid(
+            field,
+            format!("{field} may have at most {MAX_CONTACT_LINKS} links"),
+        ));
     }
     let mut links = serde_json::Map::new();
     for (key, link) in object {
         check_key(field, key)?;
-        let link = link.as_str().ok_or_else(|| DomainError::invalid(field, format!("{field}.{key} must be a URL string")))?;
-        let link = url(field, link, 500)
-            .map_err(|_| DomainError::invalid(field, format!("{field}.{key} must be an http or https URL")))?;
+        let link = link.as_str().ok_or_else(|| {
+            DomainError::invalid(field, format!("{field}.{key} must be a URL string"))
+        })?;
+        let link = url(field, link, 500).map_err(|_| {
+            DomainError::invalid(field, format!("{field}.{key} must be an http or https URL"))
+        })?;
         links.insert(key.clone(), serde_json::Value::String(link));
     }
     Ok(serde_json::Value::Object(links))
@@ -177,7 +186,10 @@ fn check_key(field: &str, key: &str) -> Result<()> {
         && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid {
         let shown: String = key.chars().take(40).collect();
-        return Err(DomainError::invalid(field, format!("{field} key '{shown}' must be 1 to 30 characters of a-z, 0-9 and _")));
+        return Err(DomainError::invalid(
+            field,
+            format!("{field} key '{shown}' must be 1 to 30 characters of a-z, 0-9 and _"),
+        ));
     }
     Ok(())
 }
@@ -189,17 +201,21 @@ pub fn contact_links(value: &serde_json::Value) -> Result<serde_json::Value> {
 /// At most 10 metrics: keys like link keys, values numbers or texts of at most 100 characters.
 pub fn impact_metrics(value: &serde_json::Value) -> Result<serde_json::Value> {
     let field = "impactMetrics";
-    let object = value
-        .as_object()
-        .ok_or_else(|| DomainError::invalid(field, "impactMetrics must be an object such as {\"users\": 1200}"))?;
+    let object = value.as_object().ok_or_else(|| {
+        DomainError::invalid(field, "impactMetrics must be an object such as {\"users\": 1200}")
+    })?;
     if object.len() > 10 {
         return Err(DomainError::invalid(field, "impactMetrics may have at most 10 metrics"));
     }
     for (key, metric) in object {
         check_key(field, key)?;
-        let ok = metric.is_number() || metric.as_str().is_some_and(|s| s.chars().count() <= 100 && !s.contains('\0'));
+        let ok = metric.is_number()
+            || metric.as_str().is_some_and(|s| s.chars().count() <= 100 && !s.contains('\0'));
         if !ok {
-            return Err(DomainError::invalid(field, format!("impactMetrics.{key} must be a number or a short text")));
+            return Err(DomainError::invalid(
+                field,
+                format!("impactMetrics.{key} must be a number or a short text"),
+            ));
         }
     }
     Ok(value.clone())
@@ -228,12 +244,17 @@ pub fn github_repo_full_name(value: &str) -> Result<String> {
             Some((owner, name)) => {
                 github_username(owner).is_ok()
                     && (1..=100).contains(&name.len())
-                    && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             }
             None => false,
         };
     if !valid {
-        return Err(DomainError::invalid("githubRepoFullName", "githubRepoFullName must look like owner/name"));
+        return Err(DomainError::invalid(
+            "githubRepoFullName",
+            "githubRepoFullName must look like owner/name",
+        ));
     }
     Ok(value.to_owned())
 }

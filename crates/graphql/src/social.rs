@@ -144,17 +144,26 @@ impl SocialMutation {
     }
 
     /// Creates a project (IN_PROGRESS) owned by the viewer. Records PROJECT_CREATED.
-    async fn create_project(&self, ctx: &Context<'_>, input: CreateProjectInput) -> Result<Project> {
+    async fn create_project(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProjectInput,
+    ) -> Result<Project> {
         let viewer = ctx.viewer().require().gql(ctx)?;
         let project = projects::create(ctx.services()?, viewer, input.into()).await.gql(ctx)?;
         Ok(Project::new(project))
     }
 
     /// Owner only.
-    async fn update_project(&self, ctx: &Context<'_>, input: UpdateProjectInput) -> Result<Project> {
+    async fn update_project(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProjectInput,
+    ) -> Result<Project> {
         let viewer = ctx.viewer().require().gql(ctx)?;
         let id = input.id.0.clone();
-        let project = projects::update(ctx.services()?, viewer, &id, input.into()).await.gql(ctx)?;
+        let project =
+            projects::update(ctx.services()?, viewer, &id, input.into()).await.gql(ctx)?;
         Ok(Project::new(project))
     }
 
@@ -178,23 +187,44 @@ impl SocialMutation {
     }
 
     /// The owner invites a builder; the invitation is PENDING until they answer.
-    async fn invite_collaborator(&self, ctx: &Context<'_>, project_id: ID, user_id: ID, role: Option<String>) -> Result<Collaborator> {
+    async fn invite_collaborator(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        user_id: ID,
+        role: Option<String>,
+    ) -> Result<Collaborator> {
         let viewer = ctx.viewer().require().gql(ctx)?;
-        let invited = projects::invite(ctx.services()?, viewer, &project_id, &user_id, role).await.gql(ctx)?;
+        let invited = projects::invite(ctx.services()?, viewer, &project_id, &user_id, role)
+            .await
+            .gql(ctx)?;
         Ok(Collaborator::new(invited, None, None))
     }
 
     /// The invited builder accepts (CONFIRMED; records COLLABORATION_CONFIRMED) or declines.
-    async fn respond_to_collaboration(&self, ctx: &Context<'_>, project_id: ID, accept: bool) -> Result<Collaborator> {
+    async fn respond_to_collaboration(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        accept: bool,
+    ) -> Result<Collaborator> {
         let viewer = ctx.viewer().require().gql(ctx)?;
-        let answered = projects::respond(ctx.services()?, viewer, &project_id, accept).await.gql(ctx)?;
+        let answered =
+            projects::respond(ctx.services()?, viewer, &project_id, accept).await.gql(ctx)?;
         Ok(Collaborator::new(answered, None, None))
     }
 
     /// Owner only: removes a collaborator or withdraws an invitation.
-    async fn remove_collaborator(&self, ctx: &Context<'_>, project_id: ID, user_id: ID) -> Result<bool> {
+    async fn remove_collaborator(
+        &self,
+        ctx: &Context<'_>,
+        project_id: ID,
+        user_id: ID,
+    ) -> Result<bool> {
         let viewer = ctx.viewer().require().gql(ctx)?;
-        projects::remove_collaborator(ctx.services()?, viewer, &project_id, &user_id).await.gql(ctx)?;
+        projects::remove_collaborator(ctx.services()?, viewer, &project_id, &user_id)
+            .await
+            .gql(ctx)?;
         Ok(true)
     }
 
@@ -226,21 +256,42 @@ impl SocialMutation {
             status: input.status.map(Into::into),
             max_members: input.max_members,
         };
-        Ok(Tribe::new(tribes::update(ctx.services()?, viewer, &input.id, fields).await.gql(ctx)?, None))
+        Ok(Tribe::new(
+            tribes::update(ctx.services()?, viewer, &input.id, fields).await.gql(ctx)?,
+            None,
+        ))
     }
 
     /// Owner only.
     async fn add_open_role(&self, ctx: &Context<'_>, input: AddOpenRoleInput) -> Result<OpenRole> {
         let viewer = ctx.viewer().require().gql(ctx)?;
-        let fields = OpenRoleInput { title: Some(input.title), skills_needed: input.skills_needed, filled: None };
-        Ok(OpenRole(tribes::add_open_role(ctx.services()?, viewer, &input.tribe_id, fields).await.gql(ctx)?))
+        let fields = OpenRoleInput {
+            title: Some(input.title),
+            skills_needed: input.skills_needed,
+            filled: None,
+        };
+        Ok(OpenRole(
+            tribes::add_open_role(ctx.services()?, viewer, &input.tribe_id, fields)
+                .await
+                .gql(ctx)?,
+        ))
     }
 
     /// Owner only.
-    async fn update_open_role(&self, ctx: &Context<'_>, input: UpdateOpenRoleInput) -> Result<OpenRole> {
+    async fn update_open_role(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOpenRoleInput,
+    ) -> Result<OpenRole> {
         let viewer = ctx.viewer().require().gql(ctx)?;
-        let fields = OpenRoleInput { title: input.title, skills_needed: input.skills_needed, filled: input.filled };
-        Ok(OpenRole(tribes::update_open_role(ctx.services()?, viewer, &input.id, fields).await.gql(ctx)?))
+        let fields = OpenRoleInput {
+            title: input.title,
+            skills_needed: input.skills_needed,
+            filled: input.filled,
+        };
+        Ok(OpenRole(
+            tribes::update_open_role(ctx.services()?, viewer, &input.id, fields).await.gql(ctx)?,
+        ))
     }
 
     /// Owner only.
@@ -252,17 +303,32 @@ impl SocialMutation {
 
     /// Asks to join an OPEN tribe, optionally for one of its open roles: PENDING until the owner
     /// decides.
-    async fn request_to_join_tribe(&self, ctx: &Context<'_>, tribe_id: ID, role_id: Option<ID>) -> Result<TribeMember> {
+    async fn request_to_join_tribe(
+        &self,
+        ctx: &Context<'_>,
+        tribe_id: ID,
+        role_id: Option<ID>,
+    ) -> Result<TribeMember> {
         let viewer = ctx.viewer().require().gql(ctx)?;
-        let request = tribes::request_to_join(ctx.services()?, viewer, &tribe_id, role_id.map(|r| r.0)).await.gql(ctx)?;
+        let request =
+            tribes::request_to_join(ctx.services()?, viewer, &tribe_id, role_id.map(|r| r.0))
+                .await
+                .gql(ctx)?;
         Ok(TribeMember::new(request, None, None))
     }
 
     /// Owner only: approves (ACTIVE; fills the requested role; records MEMBER_JOINED_TRIBE) or
     /// rejects a request. Never takes a tribe past maxMembers.
-    async fn decide_membership(&self, ctx: &Context<'_>, tribe_id: ID, user_id: ID, approve: bool) -> Result<TribeMember> {
+    async fn decide_membership(
+        &self,
+        ctx: &Context<'_>,
+        tribe_id: ID,
+        user_id: ID,
+        approve: bool,
+    ) -> Result<TribeMember> {
         let viewer = ctx.viewer().require().gql(ctx)?;
-        let member = tribes::decide(ctx.services()?, viewer, &tribe_id, &user_id, approve).await.gql(ctx)?;
+        let member =
+            tribes::decide(ctx.services()?, viewer, &tribe_id, &user_id, approve).await.gql(ctx)?;
         Ok(TribeMember::new(member, None, None))
     }
 

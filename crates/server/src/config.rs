@@ -224,7 +224,8 @@ impl Config {
         };
         let trust_proxy_headers =
             parse_bool(get("TRUST_PROXY_HEADERS"), "TRUST_PROXY_HEADERS", false)?;
-        let max_follows = parse_number(get("MAX_FOLLOWS_PER_USER"), "MAX_FOLLOWS_PER_USER", 100, 1, 10_000)?;
+        let max_follows =
+            parse_number(get("MAX_FOLLOWS_PER_USER"), "MAX_FOLLOWS_PER_USER", 100, 1, 10_000)?;
         let development = environment == Environment::Development;
         let graphql_introspection =
             parse_bool(get("GRAPHQL_INTROSPECTION"), "GRAPHQL_INTROSPECTION", development)?;

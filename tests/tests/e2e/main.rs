@@ -3,14 +3,18 @@
 
 mod accounts;
 mod batching;
+mod delete_account;
 mod feed;
+mod follows;
 mod health;
 mod migrations;
 mod profile;
+mod projects;
 mod protection;
 mod rate_limits;
 mod read_api;
 mod schema_file;
 mod seed_data;
 mod tokens;
+mod tribes;
 mod vectors;
