@@ -135,7 +135,7 @@ start_cluster() {
     chown "$OS_USER" "$LOG"
   fi
   if ! as_db_user "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
-    -o "-p $PORT -c listen_addresses=127.0.0.1 -k $RUN -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-p $PORT -c listen_addresses=127.0.0.1 -k $RUN -c max_connections=200 -c shared_buffers=1GB -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null 2>&1; then
     die "PostgreSQL did not start: $(tail -n 1 "$LOG" 2>/dev/null) (full log: $LOG)"
   fi

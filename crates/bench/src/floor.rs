@@ -19,7 +19,11 @@ pub async fn page(pool: &PgPool, viewer: Option<&str>, after: &str) -> anyhow::R
     let limit = 21_i64;
     let rows = match viewer {
         Some(viewer) => {
-            let following = domain::feed::following_sql().replace("SELECT e.* FROM", "SELECT e.id, e.event_type::text, e.actor_id, e.target_type, e.target_id, e.metadata, e.created_at FROM");
+            let following = domain::feed::following_sql().replacen(
+                "SELECT e.* FROM",
+                "SELECT e.id, e.event_type::text, e.actor_id, e.target_type, e.target_id, e.metadata, e.created_at FROM",
+                1,
+            );
             sqlx::query(sqlx::AssertSqlSafe(following))
                 .bind(viewer)
                 .bind(after)

@@ -55,6 +55,8 @@ struct Measurement {
     seconds: f64,
     p50_ms: f64,
     p99_ms: f64,
+    /// Server CPU time per request (server runs only).
+    server_cpu_ms: Option<f64>,
 }
 
 impl Measurement {
@@ -156,6 +158,7 @@ async fn run_phase(
         seconds,
         p50_ms: percentile(&latencies, 0.50),
         p99_ms: percentile(&latencies, 0.99),
+        server_cpu_ms: None,
     }
 }
 
@@ -270,6 +273,20 @@ fn start_server(bench_url: &str) -> anyhow::Result<Child> {
         .stderr(Stdio::inherit())
         .spawn()
         .with_context(|| format!("cannot start {binary}: run ./tribe bench, which builds it"))
+}
+
+/// User + system CPU time of a process so far, in milliseconds.
+fn cpu_ms(pid: u32) -> f64 {
+    let ticks_per_second = 100.0; // USER_HZ on Linux
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let after = stat.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+            let utime: f64 = after.get(11)?.parse().ok()?;
+            let stime: f64 = after.get(12)?.parse().ok()?;
+            Some((utime + stime) / ticks_per_second * 1000.0)
+        })
+        .unwrap_or(f64::NAN)
 }
 
 fn peak_rss_mb(pid: u32) -> anyhow::Result<f64> {
@@ -431,10 +448,14 @@ async fn main() -> anyhow::Result<()> {
         for scope in [Scope::Following, Scope::Everyone] {
             for concurrency in [4, 16] {
                 for target in [None, Some(pool.clone())] {
-                    let m = run_phase(scope, concurrency, duration, viewers.clone(), target).await;
+                    let cpu_before = cpu_ms(server.id());
+                    let mut m = run_phase(scope, concurrency, duration, viewers.clone(), target.clone()).await;
+                    if target.is_none() {
+                        m.server_cpu_ms = Some((cpu_ms(server.id()) - cpu_before) / m.requests.max(1) as f64);
+                    }
                     eprintln!(
-                        "bench: {:9} c={:2} {:24} {:7.0} req/s  p50 {:6.2} ms  p99 {:6.2} ms  ({} requests, {} errors)",
-                        m.scope.name(), m.concurrency, m.target, m.rps(), m.p50_ms, m.p99_ms, m.requests, m.errors
+                        "bench: {:9} c={:2} {:24} {:7.0} req/s  p50 {:6.2} ms  p99 {:6.2} ms  ({} requests, {} errors, server CPU {:?} ms/req)",
+                        m.scope.name(), m.concurrency, m.target, m.rps(), m.p50_ms, m.p99_ms, m.requests, m.errors, m.server_cpu_ms
                     );
                     measurements.push(m);
                 }

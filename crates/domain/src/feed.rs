@@ -18,24 +18,31 @@ pub enum FeedScope {
 const EVERYONE: &str = "SELECT * FROM feed_events WHERE id < $1 ORDER BY id DESC LIMIT $2";
 
 /// The viewer's and their followees' events, newest first. A viewer follows at most 100 people,
-/// so this is a merge of at most 101 short scans of (actor_id, id DESC), each bounded by the page
-/// size: it reads at most (followees + 1) × (first + 1) events however large the table grows.
-/// (The obvious `actor_id = ANY(…) ORDER BY id DESC LIMIT n` reads every event of every
-/// followee and sorts them.)
+/// so the candidates are a merge of at most 101 short backward scans of (actor_id, id DESC), each
+/// bounded by the page size: at most (followees + 1) × (first + 1) index entries however large the
+/// table grows. The scans read only ids (index-only), and just the page's `first + 1` rows are
+/// fetched from the table. (The obvious `actor_id = ANY(…) ORDER BY id DESC LIMIT n` reads every
+/// event of every followee and sorts them.)
 const FOLLOWING: &str = "
 SELECT e.* FROM (
-    SELECT $1::varchar COLLATE \"C\" AS actor_id
-    UNION ALL
-    SELECT followee_id FROM follows WHERE follower_id = $1
-) AS actors
-CROSS JOIN LATERAL (
-    SELECT * FROM feed_events e
-    WHERE e.actor_id = actors.actor_id AND e.id < $2
-    ORDER BY e.id DESC
+    SELECT candidate.id FROM (
+        SELECT $1::varchar COLLATE \"C\" AS actor_id
+        UNION ALL
+        SELECT followee_id FROM follows WHERE follower_id = $1
+    ) AS actors
+    CROSS JOIN LATERAL (
+        SELECT id FROM feed_events
+        WHERE actor_id = actors.actor_id AND id < $2
+        ORDER BY id DESC
+        LIMIT $3
+    ) AS candidate
+    ORDER BY candidate.id DESC
     LIMIT $3
-) AS e
-ORDER BY e.id DESC
-LIMIT $3";
+) AS page
+-- LIMIT 1 keeps this a lookup by primary key per page row, whatever the planner thinks of a
+-- small table.
+CROSS JOIN LATERAL (SELECT * FROM feed_events f WHERE f.id = page.id LIMIT 1) AS e
+ORDER BY e.id DESC";
 
 pub async fn page(
     services: &Services,

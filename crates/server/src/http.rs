@@ -267,22 +267,24 @@ async fn execute(
     let mut response = state.schema.execute(request).await;
     graphql::ensure_error_codes(&mut response);
 
-    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| {
-        json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL_SERVER_ERROR" } }] })
-    });
     // A request that never executed (parse or validation failed) is a request error: with the
     // GraphQL response media type it has no `data` and a 400; with plain JSON it is a 200.
-    let status = if !started.get() && media_type == GRAPHQL_RESPONSE_JSON {
-        if let Some(object) = body.as_object_mut() {
-            object.remove("data");
-        }
-        StatusCode::BAD_REQUEST
+    let request_error = !started.get() && media_type == GRAPHQL_RESPONSE_JSON;
+    let body = if request_error {
+        serde_json::to_value(&response).map(|mut body| {
+            if let Some(object) = body.as_object_mut() {
+                object.remove("data");
+            }
+            body.to_string().into_bytes()
+        })
     } else {
-        StatusCode::OK
+        serde_json::to_vec(&response)
     };
-    let mut http = (status, Json(body)).into_response();
-    http.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
-    http
+    let body = body.unwrap_or_else(|_| {
+        br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#.to_vec()
+    });
+    let status = if request_error { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(media_type))], body).into_response()
 }
 
 /// No `Authorization` header is anonymous; a valid bearer token is its user; anything else is
