@@ -62,7 +62,8 @@ mod tests {
 
     #[test]
     fn migration_names_are_their_module_names() {
-        let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+        let names: Vec<String> =
+            Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
         assert_eq!(
             names,
             [

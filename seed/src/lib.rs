@@ -236,7 +236,6 @@ pub async fn run(db: &DatabaseConnection) -> Result<SeedSummary, SeedError> {
                 github_username: Some(b.username.to_owned()),
                 github_access_token_encrypted: None,
                 onboarding_completed: true,
-                embedding: None,
                 created_at,
                 updated_at: created_at,
             }
@@ -290,7 +289,6 @@ pub async fn run(db: &DatabaseConnection) -> Result<SeedSummary, SeedError> {
                 impact_metrics,
                 github_repo_full_name: p.github_stars.map(|_| format!("{}/{}", p.owner, p.key)),
                 github_stars: p.github_stars,
-                embedding: None,
                 created_at,
                 updated_at: shipped_at.unwrap_or(created_at),
             }

@@ -229,6 +229,41 @@ async fn server_statements_per_page(
     Ok((results[0], results[1]))
 }
 
+/// Sequential requests through the router in process: where a request's time goes.
+async fn profile_in_process(bench_url: &str, viewers: &[(String, String)]) -> anyhow::Result<()> {
+    use tower::ServiceExt;
+    let vars = [
+        ("DATABASE_URL", bench_url.to_owned()),
+        ("JWT_SECRET", JWT_SECRET.to_owned()),
+        ("APP_ENV", "production".to_owned()),
+    ];
+    let config = server::Config::from_lookup(|k| {
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    })?;
+    let app = server::App::build(config).await?;
+    for scope in [Scope::Everyone, Scope::Following] {
+        let n = 300;
+        let (micros_before, started) = (app.statement_micros(), Instant::now());
+        for (_, token) in viewers.iter().cycle().take(n) {
+            let body =
+                json!({ "query": FEED_QUERY, "variables": { "scope": scope.name() } }).to_string();
+            let request = axum::http::Request::post("/graphql")
+                .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::from(body))?;
+            let response = app.router().oneshot(request).await?;
+            http_body_util::BodyExt::collect(response.into_body()).await?;
+        }
+        let wall = started.elapsed().as_secs_f64() * 1000.0 / n as f64;
+        let db = (app.statement_micros() - micros_before) as f64 / 1000.0 / n as f64;
+        eprintln!(
+            "bench: {} sequential: {wall:.2} ms per request, {db:.2} ms of it in SQL statements",
+            scope.name()
+        );
+    }
+    Ok(())
+}
+
 /// SQL statements per floor page, counted by the floor itself.
 async fn floor_statements_per_page(
     pool: &PgPool,
@@ -428,6 +463,9 @@ async fn main() -> anyhow::Result<()> {
             .fetch_one(&mut conn)
             .await?;
 
+    if std::env::var("BENCH_PROFILE").is_ok() {
+        return profile_in_process(&bench_url, &viewers).await;
+    }
     eprintln!("bench: counting statements per page in process");
     let (statements_following, statements_everyone) =
         server_statements_per_page(&bench_url, &viewers).await?;
@@ -532,13 +570,14 @@ fn report(
     let _ = writeln!(out, "\n## Results\n");
     let _ = writeln!(
         out,
-        "| scope | concurrency | target | req/s | p50 ms | p99 ms | requests | errors |"
+        "| scope | concurrency | target | req/s | p50 ms | p99 ms | requests | errors | server CPU ms/request |"
     );
-    let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- | --- |");
+    let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for m in measurements {
+        let cpu = m.server_cpu_ms.map_or_else(|| "—".to_owned(), |c| format!("{c:.2}"));
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {} |",
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
             m.scope.name(),
             m.concurrency,
             m.target,
@@ -546,7 +585,8 @@ fn report(
             m.p50_ms,
             m.p99_ms,
             m.requests,
-            m.errors
+            m.errors,
+            cpu
         );
     }
     let _ = writeln!(out, "\nServer throughput as a share of the floor's:\n");

@@ -1,7 +1,11 @@
 //! Batched reads: one statement for many keys, whatever their number. The GraphQL layer's
 //! DataLoaders call these, so a page costs a constant number of statements. Every requested key
 //! that exists gets an entry; list-valued loads give every requested key an entry, even empty.
+//!
+//! Values are shared (`Arc`): a request's DataLoader cache hands the same rows to every resolver
+//! that asks, without copying them.
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use entity::enums::{CollaboratorStatus, MemberStatus};
 use entity::{
@@ -21,70 +25,82 @@ fn any(keys: &[String]) -> sea_orm::sea_query::FunctionCall {
     PgFunc::any(Expr::val(keys.to_vec()))
 }
 
+/// A shared list of shared rows.
+pub type List<T> = Arc<Vec<T>>;
+
 fn grouped<V>(
     keys: &[String],
     pairs: impl IntoIterator<Item = (String, V)>,
-) -> HashMap<String, Vec<V>> {
+) -> HashMap<String, List<V>> {
     let mut map: HashMap<String, Vec<V>> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
     for (key, value) in pairs {
         map.entry(key).or_default().push(value);
     }
-    map
+    map.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
 }
 
-pub async fn users(services: &Services, ids: &[String]) -> Result<HashMap<String, user::Model>> {
+pub async fn users(
+    services: &Services,
+    ids: &[String],
+) -> Result<HashMap<String, Arc<user::Model>>> {
     let rows = user::Entity::find()
         .filter(Expr::col(user::Column::Id).eq(any(ids)))
         .all(&services.db)
         .await?;
-    Ok(rows.into_iter().map(|u| (u.id.clone(), u)).collect())
+    Ok(rows.into_iter().map(|u| (u.id.clone(), Arc::new(u))).collect())
 }
 
 /// Each user's skills, by name: one JOIN.
 pub async fn skills_of_users(
     services: &Services,
     user_ids: &[String],
-) -> Result<HashMap<String, Vec<skill::Model>>> {
+) -> Result<HashMap<String, List<Arc<skill::Model>>>> {
     let rows = user_skill::Entity::find()
         .find_also_related(skill::Entity)
         .filter(Expr::col((user_skill::Entity, user_skill::Column::UserId)).eq(any(user_ids)))
         .order_by_asc(skill::Column::Name)
         .all(&services.db)
         .await?;
-    Ok(grouped(user_ids, rows.into_iter().filter_map(|(us, s)| Some((us.user_id, s?)))))
+    Ok(grouped(user_ids, rows.into_iter().filter_map(|(us, s)| Some((us.user_id, Arc::new(s?))))))
 }
 
 /// Projects with their owners: one JOIN.
 pub async fn projects_with_owner(
     services: &Services,
     ids: &[String],
-) -> Result<HashMap<String, (project::Model, user::Model)>> {
+) -> Result<HashMap<String, (Arc<project::Model>, Arc<user::Model>)>> {
     let rows = project::Entity::find()
         .find_also_related(user::Entity)
         .filter(Expr::col((project::Entity, project::Column::Id)).eq(any(ids)))
         .all(&services.db)
         .await?;
-    Ok(rows.into_iter().filter_map(|(p, owner)| Some((p.id.clone(), (p, owner?)))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(p, owner)| Some((p.id.clone(), (Arc::new(p), Arc::new(owner?)))))
+        .collect())
 }
 
 /// Tribes with their owners: one JOIN.
 pub async fn tribes_with_owner(
     services: &Services,
     ids: &[String],
-) -> Result<HashMap<String, (tribe::Model, user::Model)>> {
+) -> Result<HashMap<String, (Arc<tribe::Model>, Arc<user::Model>)>> {
     let rows = tribe::Entity::find()
         .find_also_related(user::Entity)
         .filter(Expr::col((tribe::Entity, tribe::Column::Id)).eq(any(ids)))
         .all(&services.db)
         .await?;
-    Ok(rows.into_iter().filter_map(|(t, owner)| Some((t.id.clone(), (t, owner?)))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(t, owner)| Some((t.id.clone(), (Arc::new(t), Arc::new(owner?)))))
+        .collect())
 }
 
 /// Each project's confirmed collaborators with their users, in the order they confirmed.
 pub async fn collaborators_of_projects(
     services: &Services,
     project_ids: &[String],
-) -> Result<HashMap<String, Vec<(project_collaborator::Model, user::Model)>>> {
+) -> Result<HashMap<String, List<(Arc<project_collaborator::Model>, Arc<user::Model>)>>> {
     let rows = project_collaborator::Entity::find()
         .find_also_related(user::Entity)
         .filter(
@@ -97,7 +113,8 @@ pub async fn collaborators_of_projects(
         .await?;
     Ok(grouped(
         project_ids,
-        rows.into_iter().filter_map(|(c, u)| Some((c.project_id.clone(), (c, u?)))),
+        rows.into_iter()
+            .filter_map(|(c, u)| Some((c.project_id.clone(), (Arc::new(c), Arc::new(u?))))),
     ))
 }
 
@@ -105,7 +122,7 @@ pub async fn collaborators_of_projects(
 pub async fn members_of_tribes(
     services: &Services,
     tribe_ids: &[String],
-) -> Result<HashMap<String, Vec<(tribe_member::Model, user::Model)>>> {
+) -> Result<HashMap<String, List<(Arc<tribe_member::Model>, Arc<user::Model>)>>> {
     let rows = tribe_member::Entity::find()
         .find_also_related(user::Entity)
         .filter(Expr::col((tribe_member::Entity, tribe_member::Column::TribeId)).eq(any(tribe_ids)))
@@ -116,7 +133,8 @@ pub async fn members_of_tribes(
         .await?;
     Ok(grouped(
         tribe_ids,
-        rows.into_iter().filter_map(|(m, u)| Some((m.tribe_id.clone(), (m, u?)))),
+        rows.into_iter()
+            .filter_map(|(m, u)| Some((m.tribe_id.clone(), (Arc::new(m), Arc::new(u?))))),
     ))
 }
 
@@ -124,20 +142,20 @@ pub async fn members_of_tribes(
 pub async fn open_roles_of_tribes(
     services: &Services,
     tribe_ids: &[String],
-) -> Result<HashMap<String, Vec<tribe_open_role::Model>>> {
+) -> Result<HashMap<String, List<Arc<tribe_open_role::Model>>>> {
     let rows = tribe_open_role::Entity::find()
         .filter(Expr::col(tribe_open_role::Column::TribeId).eq(any(tribe_ids)))
         .order_by_asc(tribe_open_role::Column::Id)
         .all(&services.db)
         .await?;
-    Ok(grouped(tribe_ids, rows.into_iter().map(|r| (r.tribe_id.clone(), r))))
+    Ok(grouped(tribe_ids, rows.into_iter().map(|r| (r.tribe_id.clone(), Arc::new(r)))))
 }
 
 /// The tribes each user is an active member of.
 pub async fn tribes_of_users(
     services: &Services,
     user_ids: &[String],
-) -> Result<HashMap<String, Vec<tribe::Model>>> {
+) -> Result<HashMap<String, List<Arc<tribe::Model>>>> {
     let rows = tribe_member::Entity::find()
         .find_also_related(tribe::Entity)
         .filter(Expr::col((tribe_member::Entity, tribe_member::Column::UserId)).eq(any(user_ids)))
@@ -145,14 +163,14 @@ pub async fn tribes_of_users(
         .order_by_desc(tribe_member::Column::TribeId)
         .all(&services.db)
         .await?;
-    Ok(grouped(user_ids, rows.into_iter().filter_map(|(m, t)| Some((m.user_id, t?)))))
+    Ok(grouped(user_ids, rows.into_iter().filter_map(|(m, t)| Some((m.user_id, Arc::new(t?))))))
 }
 
 /// The projects each user collaborates on (confirmed), newest first, with the collaboration.
 pub async fn collaborations_of_users(
     services: &Services,
     user_ids: &[String],
-) -> Result<HashMap<String, Vec<(project_collaborator::Model, project::Model)>>> {
+) -> Result<HashMap<String, List<(Arc<project_collaborator::Model>, Arc<project::Model>)>>> {
     let rows = project_collaborator::Entity::find()
         .find_also_related(project::Entity)
         .filter(
@@ -163,7 +181,11 @@ pub async fn collaborations_of_users(
         .order_by_desc(project_collaborator::Column::ProjectId)
         .all(&services.db)
         .await?;
-    Ok(grouped(user_ids, rows.into_iter().filter_map(|(c, p)| Some((c.user_id.clone(), (c, p?))))))
+    Ok(grouped(
+        user_ids,
+        rows.into_iter()
+            .filter_map(|(c, p)| Some((c.user_id.clone(), (Arc::new(c), Arc::new(p?))))),
+    ))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -225,7 +247,7 @@ pub async fn followed_by(
 pub async fn projects_of_owners(
     services: &Services,
     keys: &[(String, String, u64)],
-) -> Result<HashMap<(String, String, u64), Vec<project::Model>>> {
+) -> Result<HashMap<(String, String, u64), List<Arc<project::Model>>>> {
     let owners: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
     let befores: Vec<String> = keys.iter().map(|k| k.1.clone()).collect();
     let limits: Vec<i64> = keys.iter().map(|k| k.2 as i64).collect();
@@ -246,14 +268,14 @@ pub async fn projects_of_owners(
         [owners.into(), befores.into(), limits.into()],
     );
     let rows = services.db.query_all_raw(statement).await?;
-    let mut map: HashMap<(String, String, u64), Vec<project::Model>> =
+    let mut map: HashMap<(String, String, u64), Vec<Arc<project::Model>>> =
         keys.iter().map(|k| (k.clone(), Vec::new())).collect();
     for row in rows {
         let index = Row::from_query_result(&row, "")?.key_index;
         let project = project::Model::from_query_result(&row, "")?;
         if let Some(key) = usize::try_from(index).ok().and_then(|i| keys.get(i)) {
-            map.entry(key.clone()).or_default().push(project);
+            map.entry(key.clone()).or_default().push(Arc::new(project));
         }
     }
-    Ok(map)
+    Ok(map.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
 }

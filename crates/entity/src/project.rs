@@ -23,8 +23,6 @@ pub struct Model {
     pub impact_metrics: Json,
     pub github_repo_full_name: Option<String>,
     pub github_stars: Option<i32>,
-    #[sea_orm(column_type = "Vector(Some(1536))", nullable)]
-    pub embedding: Option<PgVector>,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
 }

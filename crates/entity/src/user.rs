@@ -24,8 +24,6 @@ pub struct Model {
     pub github_username: Option<String>,
     pub github_access_token_encrypted: Option<String>,
     pub onboarding_completed: bool,
-    #[sea_orm(column_type = "Vector(Some(1536))", nullable)]
-    pub embedding: Option<PgVector>,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
 }

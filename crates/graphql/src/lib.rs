@@ -12,7 +12,7 @@ mod types;
 use async_graphql::{EmptySubscription, Schema};
 
 pub use error::{ErrorCode, ensure_error_codes, to_graphql_error};
-pub use limits::ExecutionStarted;
+pub use limits::{prepare, was_executed};
 pub use loaders::Loaders;
 pub use mutation::Mutation;
 pub use query::Query;
@@ -55,10 +55,7 @@ pub fn build_schema(services: domain::Services, limits: Limits) -> TribeSchema {
         .data(services)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .extension(limits::DocumentLimits {
-            max_aliases: limits.max_aliases,
-            max_directives_per_field: limits.max_directives_per_field,
-        });
+        .limit_directives(limits.max_directives_per_field);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }

@@ -1,42 +1,15 @@
-//! Request limits async-graphql does not enforce by itself, checked right after parsing, before
-//! validation and before any database work: aliases per request, directives per field, and NUL
-//! characters in string arguments and variables. Also marks when execution starts, so the HTTP
-//! layer can tell a request error (nothing executed) from a field error.
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-};
+//! Request limits async-graphql does not enforce by itself, checked by [`prepare`] right after
+//! parsing, before validation and before any database work: aliases per request and NUL
+//! characters in string arguments and variables. (Depth, complexity and directives per field are
+//! async-graphql's own limits.) This is a plain function rather than an async-graphql extension:
+//! an extension is called around every field's resolution, which is measurable on a feed page of
+//! a few hundred fields.
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Response, ServerError, ServerResult, Value, Variables};
-
-/// Set once the operation starts executing (it passed parsing and validation).
-#[derive(Clone, Default)]
-pub struct ExecutionStarted(pub Arc<AtomicBool>);
-
-impl ExecutionStarted {
-    pub fn get(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct DocumentLimits {
-    pub max_aliases: usize,
-    pub max_directives_per_field: usize,
-}
-
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
-    }
-}
+use async_graphql::{Request, Response, ServerError, Value, Variables};
 
 #[derive(Default)]
 struct Counts {
     aliases: usize,
-    max_directives: usize,
     nul: bool,
 }
 
@@ -57,7 +30,6 @@ fn walk(set: &SelectionSet, counts: &mut Counts) {
                 if field.alias.is_some() {
                     counts.aliases += 1;
                 }
-                counts.max_directives = counts.max_directives.max(field.directives.len());
                 for (_, value) in &field.arguments {
                     // Variables are checked on their own; here they stand in as null.
                     let literal = value
@@ -70,22 +42,17 @@ fn walk(set: &SelectionSet, counts: &mut Counts) {
                 }
                 walk(&field.selection_set.node, counts);
             }
-            Selection::FragmentSpread(spread) => {
-                counts.max_directives = counts.max_directives.max(spread.node.directives.len());
-            }
-            Selection::InlineFragment(fragment) => {
-                counts.max_directives = counts.max_directives.max(fragment.node.directives.len());
-                walk(&fragment.node.selection_set.node, counts);
-            }
+            Selection::FragmentSpread(_) => {}
+            Selection::InlineFragment(fragment) => walk(&fragment.node.selection_set.node, counts),
         }
     }
 }
 
 fn check(
-    limits: &DocumentLimits,
+    max_aliases: usize,
     document: &ExecutableDocument,
     variables: &Variables,
-) -> ServerResult<()> {
+) -> Result<(), ServerError> {
     let mut counts = Counts::default();
     for (_, operation) in document.operations.iter() {
         walk(&operation.node.selection_set.node, &mut counts);
@@ -93,21 +60,9 @@ fn check(
     for fragment in document.fragments.values() {
         walk(&fragment.node.selection_set.node, &mut counts);
     }
-    if counts.aliases > limits.max_aliases {
+    if counts.aliases > max_aliases {
         return Err(ServerError::new(
-            format!(
-                "Too many aliases: {} (at most {} per request).",
-                counts.aliases, limits.max_aliases
-            ),
-            None,
-        ));
-    }
-    if counts.max_directives > limits.max_directives_per_field {
-        return Err(ServerError::new(
-            format!(
-                "Too many directives on one field (at most {}).",
-                limits.max_directives_per_field
-            ),
+            format!("Too many aliases: {} (at most {max_aliases} per request).", counts.aliases),
             None,
         ));
     }
@@ -119,29 +74,19 @@ fn check(
     Ok(())
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for DocumentLimits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        check(self, &document, variables)?;
-        Ok(document)
-    }
+/// Parses the request's query once and checks it against the limits; the parsed document stays in
+/// the request, so async-graphql does not parse it again.
+pub fn prepare(request: &mut Request, max_aliases: usize) -> Result<(), ServerError> {
+    let document = async_graphql::parser::parse_query(&request.query).map_err(ServerError::from)?;
+    check(max_aliases, &document, &request.variables)?;
+    request.set_parsed_query(document);
+    Ok(())
+}
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        if let Some(started) = ctx.data_opt::<ExecutionStarted>() {
-            started.0.store(true, Ordering::SeqCst);
-        }
-        next.run(ctx, operation_name).await
-    }
+/// Whether the operation was executed: a response whose `data` is null and whose errors all lack
+/// a path failed before execution (syntax, validation, limits): a request error.
+pub fn was_executed(response: &Response) -> bool {
+    !(response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty()))
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use domain::batch::{self, FollowCounts};
+use domain::batch::{self, FollowCounts, List};
 use domain::{DomainError, Services};
 use entity::{project, project_collaborator, skill, tribe, tribe_member, tribe_open_role, user};
 
@@ -39,40 +39,40 @@ macro_rules! loader {
 
 loader!(
     /// Users by id.
-    UserLoader, String => user::Model, |s, k| batch::users(s, k)
+    UserLoader, String => Arc<user::Model>, |s, k| batch::users(s, k)
 );
 loader!(
     /// A user's skills (one JOIN).
-    SkillsLoader, String => Vec<skill::Model>, |s, k| batch::skills_of_users(s, k)
+    SkillsLoader, String => List<Arc<skill::Model>>, |s, k| batch::skills_of_users(s, k)
 );
 loader!(
     /// Projects by id, with their owner (one JOIN).
-    ProjectLoader, String => (project::Model, user::Model), |s, k| batch::projects_with_owner(s, k)
+    ProjectLoader, String => (Arc<project::Model>, Arc<user::Model>), |s, k| batch::projects_with_owner(s, k)
 );
 loader!(
     /// Tribes by id, with their owner (one JOIN).
-    TribeLoader, String => (tribe::Model, user::Model), |s, k| batch::tribes_with_owner(s, k)
+    TribeLoader, String => (Arc<tribe::Model>, Arc<user::Model>), |s, k| batch::tribes_with_owner(s, k)
 );
 loader!(
     /// A project's confirmed collaborators with their users (one JOIN).
-    CollaboratorsLoader, String => Vec<(project_collaborator::Model, user::Model)>,
+    CollaboratorsLoader, String => List<(Arc<project_collaborator::Model>, Arc<user::Model>)>,
     |s, k| batch::collaborators_of_projects(s, k)
 );
 loader!(
     /// A tribe's active members with their users (one JOIN).
-    MembersLoader, String => Vec<(tribe_member::Model, user::Model)>, |s, k| batch::members_of_tribes(s, k)
+    MembersLoader, String => List<(Arc<tribe_member::Model>, Arc<user::Model>)>, |s, k| batch::members_of_tribes(s, k)
 );
 loader!(
     /// A tribe's open roles.
-    OpenRolesLoader, String => Vec<tribe_open_role::Model>, |s, k| batch::open_roles_of_tribes(s, k)
+    OpenRolesLoader, String => List<Arc<tribe_open_role::Model>>, |s, k| batch::open_roles_of_tribes(s, k)
 );
 loader!(
     /// The tribes a user is an active member of.
-    UserTribesLoader, String => Vec<tribe::Model>, |s, k| batch::tribes_of_users(s, k)
+    UserTribesLoader, String => List<Arc<tribe::Model>>, |s, k| batch::tribes_of_users(s, k)
 );
 loader!(
     /// The projects a user collaborates on.
-    CollaborationsLoader, String => Vec<(project_collaborator::Model, project::Model)>,
+    CollaborationsLoader, String => List<(Arc<project_collaborator::Model>, Arc<project::Model>)>,
     |s, k| batch::collaborations_of_users(s, k)
 );
 loader!(
@@ -81,7 +81,7 @@ loader!(
 );
 loader!(
     /// A page of a user's projects; the key carries the page arguments (owner, before, limit).
-    OwnerProjectsLoader, (String, String, u64) => Vec<project::Model>, |s, k| batch::projects_of_owners(s, k)
+    OwnerProjectsLoader, (String, String, u64) => List<Arc<project::Model>>, |s, k| batch::projects_of_owners(s, k)
 );
 
 /// Whether the viewer follows each user.

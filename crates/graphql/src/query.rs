@@ -151,7 +151,7 @@ impl Query {
     ) -> Result<Vec<Skill>> {
         let skills =
             domain::lists::skills(ctx.services()?, category.map(Into::into)).await.gql(ctx)?;
-        Ok(skills.into_iter().map(Skill).collect())
+        Ok(skills.into_iter().map(|s| Skill(s.into())).collect())
     }
 
     /// The feed, strictly newest first: no ranking. FOLLOWING needs a signed-in viewer.

@@ -273,7 +273,8 @@ impl SocialMutation {
         Ok(OpenRole(
             tribes::add_open_role(ctx.services()?, viewer, &input.tribe_id, fields)
                 .await
-                .gql(ctx)?,
+                .gql(ctx)?
+                .into(),
         ))
     }
 
@@ -290,7 +291,10 @@ impl SocialMutation {
             filled: input.filled,
         };
         Ok(OpenRole(
-            tribes::update_open_role(ctx.services()?, viewer, &input.id, fields).await.gql(ctx)?,
+            tribes::update_open_role(ctx.services()?, viewer, &input.id, fields)
+                .await
+                .gql(ctx)?
+                .into(),
         ))
     }
 

@@ -42,6 +42,7 @@ pub struct AppState {
     pub schema: graphql::TribeSchema,
     pub auth: Arc<AuthSettings>,
     pub trust_proxy_headers: bool,
+    pub limits: graphql::Limits,
 }
 
 pub fn router(state: AppState, config: &Config) -> Router {
@@ -255,21 +256,25 @@ async fn execute(
     let Ok(viewer) = viewer_from_headers(&state.auth, headers) else { return unauthenticated() };
     let peer = connect_info.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
     let client = ClientInfo { ip: client_ip(headers, peer, state.trust_proxy_headers) };
-    let started = graphql::ExecutionStarted::default();
-    let mut request = request
-        .data(graphql::Loaders::new(&state.services, &viewer))
-        .data(viewer)
-        .data(client)
-        .data(started.clone());
-    if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
-        request = request.data(graphql::RequestId(id.to_owned()));
-    }
-    let mut response = state.schema.execute(request).await;
+    let mut request = request;
+    let mut response = match graphql::prepare(&mut request, state.limits.max_aliases) {
+        Err(error) => async_graphql::Response::from_errors(vec![error]),
+        Ok(()) => {
+            let mut request = request
+                .data(graphql::Loaders::new(&state.services, &viewer))
+                .data(viewer)
+                .data(client);
+            if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
+                request = request.data(graphql::RequestId(id.to_owned()));
+            }
+            state.schema.execute(request).await
+        }
+    };
     graphql::ensure_error_codes(&mut response);
 
     // A request that never executed (parse or validation failed) is a request error: with the
     // GraphQL response media type it has no `data` and a 400; with plain JSON it is a 200.
-    let request_error = !started.get() && media_type == GRAPHQL_RESPONSE_JSON;
+    let request_error = !graphql::was_executed(&response) && media_type == GRAPHQL_RESPONSE_JSON;
     let body = if request_error {
         serde_json::to_value(&response).map(|mut body| {
             if let Some(object) = body.as_object_mut() {

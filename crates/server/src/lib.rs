@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
 pub use config::{Config, ConfigError, Environment};
@@ -29,13 +29,15 @@ pub struct App {
     pub db: DatabaseConnection,
     router: Router,
     statements: Arc<AtomicU64>,
+    statement_micros: Arc<AtomicU64>,
 }
 
 impl App {
     /// Connects to the database, applies pending migrations and builds the router.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let statements = Arc::new(AtomicU64::new(0));
-        let db = connect(&config, statements.clone()).await?;
+        let statement_micros = Arc::new(AtomicU64::new(0));
+        let db = connect(&config, statements.clone(), statement_micros.clone()).await?;
         migrate(&db).await?;
         if config.jwt_secret.generated {
             tracing::warn!(
@@ -59,24 +61,23 @@ impl App {
             hasher: domain::auth::password::PasswordHasher::new(2 * cores),
             rules: domain::Rules { max_follows: config.max_follows },
         };
-        let schema = graphql::build_schema(
-            services.clone(),
-            graphql::Limits {
-                introspection: config.graphql_introspection,
-                suggestions: config.graphql_suggestions,
-                ..graphql::Limits::default()
-            },
-        );
+        let limits = graphql::Limits {
+            introspection: config.graphql_introspection,
+            suggestions: config.graphql_suggestions,
+            ..graphql::Limits::default()
+        };
+        let schema = graphql::build_schema(services.clone(), limits);
         let router = http::router(
             http::AppState {
                 services,
                 schema,
                 auth,
                 trust_proxy_headers: config.trust_proxy_headers,
+                limits,
             },
             &config,
         );
-        Ok(Self { config, db, router, statements })
+        Ok(Self { config, db, router, statements, statement_micros })
     }
 
     pub fn router(&self) -> Router {
@@ -86,6 +87,11 @@ impl App {
     /// SQL statements sent to the database since start-up (tests and benchmarks count them).
     pub fn statements_sent(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Time spent waiting on SQL statements since start-up, in microseconds.
+    pub fn statement_micros(&self) -> u64 {
+        self.statement_micros.load(Ordering::Relaxed)
     }
 
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
@@ -112,22 +118,42 @@ const SLOW_STATEMENT: Duration = Duration::from_millis(250);
 async fn connect(
     config: &Config,
     statements: Arc<AtomicU64>,
+    statement_micros: Arc<AtomicU64>,
 ) -> anyhow::Result<DatabaseConnection> {
-    let mut options = ConnectOptions::new(config.database_url.clone());
-    options
+    use sea_orm::sqlx::ConnectOptions as _;
+    use sea_orm::sqlx::Connection as _;
+    use sea_orm::sqlx::postgres::PgPoolOptions;
+    // A connection used in the last second is handed out as it is; one idle for longer is pinged
+    // first, so connections that died with a database restart are replaced rather than failing a
+    // request. (sqlx's test_before_acquire pings on every acquire: a round trip per statement.)
+    let pool = PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .min_connections(0)
-        .connect_timeout(config.database_timeout)
         .acquire_timeout(config.database_timeout)
         .idle_timeout(Duration::from_secs(300))
-        // A connection that died with the database is noticed before it is handed out, so the
-        // server recovers by itself when the database returns.
-        .test_before_acquire(true)
-        .sqlx_logging(false);
-    let mut db =
-        Database::connect(options).await.context("cannot reach the database at DATABASE_URL")?;
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > Duration::from_secs(1) {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+        .connect_with(
+            config
+                .database_url
+                .parse::<sea_orm::sqlx::postgres::PgConnectOptions>()
+                .context("DATABASE_URL is not a valid PostgreSQL URL")?
+                // Statements are counted and slow ones logged by the metric callback below.
+                .disable_statement_logging(),
+        )
+        .await
+        .context("cannot reach the database at DATABASE_URL")?;
+    let mut db = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
     db.set_metric_callback(move |info| {
         statements.fetch_add(1, Ordering::Relaxed);
+        statement_micros.fetch_add(info.elapsed.as_micros() as u64, Ordering::Relaxed);
         if info.elapsed > SLOW_STATEMENT {
             tracing::warn!(elapsed_ms = info.elapsed.as_millis() as u64, sql = %info.statement.sql, "slow statement");
         }

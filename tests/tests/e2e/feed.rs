@@ -151,7 +151,8 @@ async fn a_deleted_target_is_null_not_an_error() {
 fn rows_read(plan: &Value, relation: &str) -> (f64, f64, f64) {
     let mut totals = (0.0, 0.0, 0.0);
     if plan["Relation Name"] == relation {
-        let rows = plan["Actual Rows"].as_f64().unwrap_or(0.0) * plan["Actual Loops"].as_f64().unwrap_or(1.0);
+        let rows = plan["Actual Rows"].as_f64().unwrap_or(0.0)
+            * plan["Actual Loops"].as_f64().unwrap_or(1.0);
         if plan["Node Type"] == "Index Only Scan" {
             totals.0 += rows;
             totals.1 += plan["Heap Fetches"].as_f64().unwrap_or(0.0);
@@ -209,6 +210,13 @@ async fn the_following_page_reads_at_most_followees_plus_one_times_page_rows() {
     let plan: Value = rows[0].try_get::<Value>("", "QUERY PLAN").unwrap();
     let (candidates, _visibility_checks, fetched) = rows_read(&plan[0]["Plan"], "feed_events");
     let bound = ((3 + 1) * (first + 1)) as f64;
-    assert!(candidates > 0.0 && candidates <= bound, "read {candidates} index entries; the bound is {bound}: {plan}");
-    assert!(fetched <= (first + 1) as f64, "fetched {fetched} rows from the table for a page of {}: {plan}", first + 1);
+    assert!(
+        candidates > 0.0 && candidates <= bound,
+        "read {candidates} index entries; the bound is {bound}: {plan}"
+    );
+    assert!(
+        fetched <= (first + 1) as f64,
+        "fetched {fetched} rows from the table for a page of {}: {plan}",
+        first + 1
+    );
 }

@@ -1,5 +1,5 @@
 //! SeaORM's pgvector support is not exercised by its upstream CI: this owns the round trip.
-use entity::{PgVector, user};
+use entity::{PgVector, user, user_embedding};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
     IntoActiveModel, Statement,
@@ -26,10 +26,13 @@ async fn embeddings_round_trip_and_order_by_cosine_distance() {
     let priya = users.iter().find(|u| u.username == "priyasharma").unwrap().clone();
 
     // Insert (set on a row without one), read back.
-    let mut active = maya.clone().into_active_model();
+    let none = user_embedding::Entity::find_by_id(maya.id.clone()).one(db).await.unwrap().unwrap();
+    assert_eq!(none.embedding, None);
+    let mut active = none.into_active_model();
     active.embedding = Set(Some(unit_vector(0)));
     active.update(db).await.unwrap();
-    let stored = user::Entity::find_by_id(maya.id.clone()).one(db).await.unwrap().unwrap();
+    let stored =
+        user_embedding::Entity::find_by_id(maya.id.clone()).one(db).await.unwrap().unwrap();
     assert_eq!(stored.embedding, Some(unit_vector(0)));
 
     // Update, read back.
@@ -39,10 +42,19 @@ async fn embeddings_round_trip_and_order_by_cosine_distance() {
     mixed[1] = 0.8;
     active.embedding = Set(Some(PgVector::from(mixed.clone())));
     active.update(db).await.unwrap();
-    let stored = user::Entity::find_by_id(maya.id.clone()).one(db).await.unwrap().unwrap();
+    let stored =
+        user_embedding::Entity::find_by_id(maya.id.clone()).one(db).await.unwrap().unwrap();
     assert_eq!(stored.embedding.map(|v| v.to_vec()), Some(mixed));
+    // The main model is untouched by it, and still reads.
+    let maya_again = user::Entity::find_by_id(maya.id.clone()).one(db).await.unwrap().unwrap();
+    assert_eq!(maya_again.username, "mayachen");
 
-    let mut active = priya.into_active_model();
+    let mut active = user_embedding::Entity::find_by_id(priya.id.clone())
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
     active.embedding = Set(Some(unit_vector(1)));
     active.update(db).await.unwrap();
 

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{project, project_collaborator, user};
@@ -16,17 +18,17 @@ pub fn strings(value: &serde_json::Value) -> Vec<String> {
 
 #[derive(Clone)]
 pub struct Project {
-    model: project::Model,
+    model: Arc<project::Model>,
     /// Loaded with the project when it came through the project loader.
-    owner: Option<user::Model>,
+    owner: Option<Arc<user::Model>>,
 }
 
 impl Project {
-    pub fn new(model: project::Model) -> Self {
-        Self { model, owner: None }
+    pub fn new(model: impl Into<Arc<project::Model>>) -> Self {
+        Self { model: model.into(), owner: None }
     }
 
-    pub fn with_owner(model: project::Model, owner: user::Model) -> Self {
+    pub fn with_owner(model: Arc<project::Model>, owner: Arc<user::Model>) -> Self {
         Self { model, owner: Some(owner) }
     }
 
@@ -93,26 +95,32 @@ impl Project {
         let rows = ctx.loaders()?.collaborators.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(rows
             .unwrap_or_default()
-            .into_iter()
-            .map(|(c, u)| Collaborator::new(c, Some(User::seen_by(u, ctx)), Some(self.clone())))
+            .iter()
+            .map(|(c, u)| {
+                Collaborator::new(
+                    c.clone(),
+                    Some(User::seen_by(u.clone(), ctx)),
+                    Some(self.clone()),
+                )
+            })
             .collect())
     }
 }
 
 /// A builder's part in someone else's project.
 pub struct Collaborator {
-    model: project_collaborator::Model,
+    model: Arc<project_collaborator::Model>,
     user: Option<User>,
     project: Option<Project>,
 }
 
 impl Collaborator {
     pub fn new(
-        model: project_collaborator::Model,
+        model: impl Into<Arc<project_collaborator::Model>>,
         user: Option<User>,
         project: Option<Project>,
     ) -> Self {
-        Self { model, user, project }
+        Self { model: model.into(), user, project }
     }
 }
 

@@ -1,9 +1,11 @@
+use std::sync::Arc;
+
 use async_graphql::{ID, Object};
 use entity::skill;
 
 use super::enums::SkillCategory;
 
-pub struct Skill(pub skill::Model);
+pub struct Skill(pub Arc<skill::Model>);
 
 /// A skill from the shared taxonomy.
 #[Object]

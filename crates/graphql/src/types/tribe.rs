@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{tribe, tribe_member, tribe_open_role, user};
@@ -9,13 +11,13 @@ use crate::context::{ContextExt, ResultExt};
 
 #[derive(Clone)]
 pub struct Tribe {
-    model: tribe::Model,
-    owner: Option<user::Model>,
+    model: Arc<tribe::Model>,
+    owner: Option<Arc<user::Model>>,
 }
 
 impl Tribe {
-    pub fn new(model: tribe::Model, owner: Option<user::Model>) -> Self {
-        Self { model, owner }
+    pub fn new(model: impl Into<Arc<tribe::Model>>, owner: Option<Arc<user::Model>>) -> Self {
+        Self { model: model.into(), owner }
     }
 
     pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Option<Self>> {
@@ -59,25 +61,31 @@ impl Tribe {
         let rows = ctx.loaders()?.members.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(rows
             .unwrap_or_default()
-            .into_iter()
-            .map(|(m, u)| TribeMember::new(m, Some(User::seen_by(u, ctx)), Some(self.clone())))
+            .iter()
+            .map(|(m, u)| {
+                TribeMember::new(m.clone(), Some(User::seen_by(u.clone(), ctx)), Some(self.clone()))
+            })
             .collect())
     }
     async fn open_roles(&self, ctx: &Context<'_>) -> Result<Vec<OpenRole>> {
         let rows = ctx.loaders()?.open_roles.load_one(self.model.id.clone()).await.gql(ctx)?;
-        Ok(rows.unwrap_or_default().into_iter().map(OpenRole).collect())
+        Ok(rows.unwrap_or_default().iter().cloned().map(OpenRole).collect())
     }
 }
 
 pub struct TribeMember {
-    model: tribe_member::Model,
+    model: Arc<tribe_member::Model>,
     user: Option<User>,
     tribe: Option<Tribe>,
 }
 
 impl TribeMember {
-    pub fn new(model: tribe_member::Model, user: Option<User>, tribe: Option<Tribe>) -> Self {
-        Self { model, user, tribe }
+    pub fn new(
+        model: impl Into<Arc<tribe_member::Model>>,
+        user: Option<User>,
+        tribe: Option<Tribe>,
+    ) -> Self {
+        Self { model: model.into(), user, tribe }
     }
 }
 
@@ -107,7 +115,7 @@ impl TribeMember {
     }
 }
 
-pub struct OpenRole(pub tribe_open_role::Model);
+pub struct OpenRole(pub Arc<tribe_open_role::Model>);
 
 /// A role a tribe is looking to fill.
 #[Object]

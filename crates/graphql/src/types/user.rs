@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
@@ -16,20 +18,21 @@ use crate::context::{ContextExt, ResultExt};
 /// email is shown only to the user themself.
 #[derive(Clone)]
 pub struct User {
-    model: user::Model,
+    model: Arc<user::Model>,
     email_visible: bool,
 }
 
 impl User {
     /// The user as seen by whoever sent this request.
-    pub fn seen_by(model: user::Model, ctx: &Context<'_>) -> Self {
+    pub fn seen_by(model: impl Into<Arc<user::Model>>, ctx: &Context<'_>) -> Self {
+        let model = model.into();
         let email_visible = ctx.viewer().user_id() == Some(model.id.as_str());
         Self { model, email_visible }
     }
 
     /// The user as seen by themself (the user of an `AuthPayload`).
-    pub fn as_self(model: user::Model) -> Self {
-        Self { model, email_visible: true }
+    pub fn as_self(model: impl Into<Arc<user::Model>>) -> Self {
+        Self { model: model.into(), email_visible: true }
     }
 
     /// Loads a user by id through the request's DataLoader.
@@ -108,7 +111,7 @@ impl User {
     /// The builder's skills, by name.
     async fn skills(&self, ctx: &Context<'_>) -> Result<Vec<Skill>> {
         let skills = ctx.loaders()?.skills.load_one(self.model.id.clone()).await.gql(ctx)?;
-        Ok(skills.unwrap_or_default().into_iter().map(Skill).collect())
+        Ok(skills.unwrap_or_default().iter().cloned().map(Skill).collect())
     }
     /// The builder's own projects, newest first.
     #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
@@ -122,7 +125,7 @@ impl User {
         let before = Cursor::id_bound(request.after.as_ref()).gql(ctx)?;
         let key = (self.model.id.clone(), before, request.limit());
         let rows = ctx.loaders()?.owner_projects.load_one(key).await.gql(ctx)?.unwrap_or_default();
-        let page = Page::from_rows(&request, rows, |p| Cursor::Id(p.id.clone()));
+        let page = Page::from_rows(&request, rows.to_vec(), |p| Cursor::Id(p.id.clone()));
         Ok(connection(page, Project::new))
     }
     /// Projects the builder collaborates on (confirmed), newest first.
@@ -130,14 +133,16 @@ impl User {
         let rows = ctx.loaders()?.collaborations.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(rows
             .unwrap_or_default()
-            .into_iter()
-            .map(|(c, p)| Collaborator::new(c, Some(self.clone()), Some(Project::new(p))))
+            .iter()
+            .map(|(c, p)| {
+                Collaborator::new(c.clone(), Some(self.clone()), Some(Project::new(p.clone())))
+            })
             .collect())
     }
     /// The tribes the builder is an active member of.
     async fn tribes(&self, ctx: &Context<'_>) -> Result<Vec<Tribe>> {
         let rows = ctx.loaders()?.user_tribes.load_one(self.model.id.clone()).await.gql(ctx)?;
-        Ok(rows.unwrap_or_default().into_iter().map(|t| Tribe::new(t, None)).collect())
+        Ok(rows.unwrap_or_default().iter().map(|t| Tribe::new(t.clone(), None)).collect())
     }
     /// People who follow this builder, most recent first.
     #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
