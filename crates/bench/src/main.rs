@@ -358,21 +358,37 @@ struct Statements {
 
 struct Explain {
     followees: i64,
-    rows_read: f64,
+    /// Index entries of feed_events read to find the page (index-only scans).
+    candidates: f64,
+    /// Table pages visited by those index-only scans to check visibility (0 after VACUUM).
+    visibility_checks: f64,
+    /// Rows fetched from the feed_events table.
+    fetched: f64,
     bound: i64,
     text: String,
 }
 
-fn rows_read(plan: &Value) -> f64 {
-    let mut total = 0.0;
-    if plan["Relation Name"] == "feed_events" {
-        total += plan["Actual Rows"].as_f64().unwrap_or(0.0)
+/// What a plan read of `relation`: index entries read by index-only scans, the visibility checks
+/// those needed from the table, and rows fetched from the table by other scans.
+fn rows_read(plan: &Value, relation: &str) -> (f64, f64, f64) {
+    let mut totals = (0.0, 0.0, 0.0);
+    if plan["Relation Name"] == relation {
+        let rows = plan["Actual Rows"].as_f64().unwrap_or(0.0)
             * plan["Actual Loops"].as_f64().unwrap_or(1.0);
+        if plan["Node Type"] == "Index Only Scan" {
+            totals.0 += rows;
+            totals.1 += plan["Heap Fetches"].as_f64().unwrap_or(0.0);
+        } else {
+            totals.2 += rows;
+        }
     }
-    if let Some(children) = plan["Plans"].as_array() {
-        total += children.iter().map(rows_read).sum::<f64>();
+    for child in plan["Plans"].as_array().into_iter().flatten() {
+        let (a, b, c) = rows_read(child, relation);
+        totals.0 += a;
+        totals.1 += b;
+        totals.2 += c;
     }
-    total
+    totals
 }
 
 async fn explain_following(conn: &mut PgConnection, viewer: &str) -> anyhow::Result<Explain> {
@@ -396,9 +412,12 @@ async fn explain_following(conn: &mut PgConnection, viewer: &str) -> anyhow::Res
             .bind(limit)
             .fetch_one(&mut *conn)
             .await?;
+    let (candidates, visibility_checks, fetched) = rows_read(&json[0]["Plan"], "feed_events");
     Ok(Explain {
         followees,
-        rows_read: rows_read(&json[0]["Plan"]),
+        candidates,
+        visibility_checks,
+        fetched,
         bound: (followees + 1) * limit,
         text: text.join("\n"),
     })
@@ -552,7 +571,7 @@ fn report(
     let _ = writeln!(out, "## What is measured\n");
     let _ = writeln!(
         out,
-        "The feed query of the Read API issue (20 events per page, each with `actor {{ skills }}` and `target` with owners, collaborators, members and open roles), in sessions of 3 pages that follow the cursor, by random viewers (1,000 of them, each with its own access token), for each scope, at concurrency 4 and 16, {seconds} s per run after a warm-up. The **server** is the release build over HTTP on loopback (keep-alive connections, one per worker). The **floor** is the same pages fetched with minimal hand-written SQL (the same page query, then one batched query per relation, the independent ones concurrently) over a plain sqlx pool of 20 connections: what the pages cost without GraphQL, HTTP and the ORM. Both run in this one process and one run, against the same database.\n"
+        "The feed query of the Read API issue (20 events per page, each with `actor {{ skills }}` and `target` with owners, collaborators, members and open roles), in sessions of 3 pages that follow the cursor, by random viewers (1,000 of them, each with its own access token), for each scope, at concurrency 4 and 16, {seconds} s per run after a warm-up. The **server** is the release build over HTTP on loopback (keep-alive connections, one per worker). The **floor** is the same pages fetched with minimal hand-written SQL (the same page query, then one batched query per relation, all seven at once) over a plain sqlx pool of 20 connections, as the server does: what the pages cost without GraphQL, HTTP and the ORM. Both run in this one process and one run, against the same database.\n"
     );
     let _ = writeln!(out, "## Machine and data\n");
     let _ = writeln!(
@@ -589,6 +608,29 @@ fn report(
             cpu
         );
     }
+    let _ = writeln!(out, "\n### Against the bars of the Read API issue\n");
+    let _ = writeln!(out, "| bar | measured | met |");
+    let _ = writeln!(out, "| --- | --- | --- |");
+    let find = |scope: Scope, concurrency: usize, floor: bool| {
+        measurements.iter().find(|m| m.scope == scope && m.concurrency == concurrency && m.server_cpu_ms.is_none() == floor)
+    };
+    let yes = |ok: bool| if ok { "yes" } else { "**no**" };
+    if let (Some(server), Some(floor)) = (find(Scope::Following, 4, false), find(Scope::Following, 4, true)) {
+        let _ = writeln!(out, "| FOLLOWING at concurrency 4: p50 ≤ 8 ms | {:.2} ms (the floor's: {:.2} ms) | {} |", server.p50_ms, floor.p50_ms, yes(server.p50_ms <= 8.0));
+        let _ = writeln!(out, "| FOLLOWING at concurrency 4: p99 ≤ 20 ms | {:.2} ms (the floor's: {:.2} ms) | {} |", server.p99_ms, floor.p99_ms, yes(server.p99_ms <= 20.0));
+    }
+    for scope in [Scope::Following, Scope::Everyone] {
+        for concurrency in [4, 16] {
+            if let (Some(server), Some(floor)) = (find(scope, concurrency, false), find(scope, concurrency, true)) {
+                let share = 100.0 * server.rps() / floor.rps();
+                let _ = writeln!(out, "| {} at concurrency {concurrency}: throughput ≥ 50 % of the floor's | {share:.0} % | {} |", scope.name(), yes(share >= 50.0));
+            }
+        }
+    }
+    let _ = writeln!(out, "| FOLLOWING page query reads ≤ (followees + 1) × (first + 1) event rows | {:.0} index entries for a bound of {}; {:.0} table rows | {} |", explain.candidates, explain.bound, explain.fetched, yes(explain.candidates <= explain.bound as f64));
+    let constant = (statements.server_following - statements.server_everyone).abs() < f64::EPSILON;
+    let _ = writeln!(out, "| statements per page constant | {:.2} and {:.2} | {} |", statements.server_following, statements.server_everyone, yes(constant));
+    let _ = writeln!(out, "| peak server RSS under load ≤ 150 MB | {rss:.1} MB | {} |", yes(rss <= 150.0));
     let _ = writeln!(out, "\nServer throughput as a share of the floor's:\n");
     for pair in measurements.chunks(2) {
         if let [server, floor] = pair {
@@ -617,8 +659,8 @@ fn report(
     );
     let _ = writeln!(
         out,
-        "For a viewer following {} people, with `first + 1` = 21: the plan read **{:.0}** event rows; the bound (followees + 1) × (first + 1) is {}. Each followee costs one short backward scan of `feed_events_actor_id_id_idx`, stopped after 21 rows, whatever the table's size.\n",
-        explain.followees, explain.rows_read, explain.bound
+        "For a viewer following {} people, with `first + 1` = 21: the plan read **{:.0}** index entries of `feed_events` to find the page (the bound (followees + 1) × (first + 1) is {}), with {:.0} visibility checks in the table, and fetched **{:.0}** rows from the table. Each followee costs one short index-only backward scan of `feed_events_actor_id_id_idx`, stopped after 21 entries, whatever the table's size; only the page's rows are read from the table, by primary key.\n",
+        explain.followees, explain.candidates, explain.bound, explain.visibility_checks, explain.fetched
     );
     let _ = writeln!(out, "```\n{}\n```", explain.text);
     out

@@ -55,11 +55,21 @@ impl FeedEvent {
     }
 }
 
-/// Loads, in one statement per relation, everything the selection asks of a page of events,
-/// before the per-event resolvers run, and primes the request's DataLoader caches with it: the
-/// resolvers then find everything there. The statement count of a page is then exact (one per
-/// relation) instead of depending on where the DataLoader's batching window falls, and no
-/// batching delay is paid. Only what the query selects is loaded.
+/// Loads `T` only if the selection asks for it.
+async fn when<T: Default>(
+    wanted: bool,
+    load: impl std::future::Future<Output = std::result::Result<T, domain::DomainError>>,
+) -> std::result::Result<T, domain::DomainError> {
+    if wanted { load.await } else { Ok(T::default()) }
+}
+
+/// Loads, in one statement per relation, everything the selection asks of a page of events, and
+/// primes the request's DataLoader caches with it, before the per-event resolvers run: they then
+/// find everything there. Every relation depends only on the page (owners and the users of
+/// collaborators and members come joined), so all of them are fetched at once, concurrently.
+/// The statement count of a page is then exact (one per relation) instead of depending on where
+/// the DataLoader's batching window falls, and no batching delay is paid. Only what the query
+/// selects is loaded.
 pub async fn prefetch(ctx: &Context<'_>, events: &[feed_event::Model]) -> Result<()> {
     use std::collections::BTreeSet;
 
@@ -75,8 +85,9 @@ pub async fn prefetch(ctx: &Context<'_>, events: &[feed_event::Model]) -> Result
     let services = ctx.services()?;
     let loaders = ctx.loaders()?;
     let (mut users, mut projects, mut tribes) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let actors: BTreeSet<String> = events.iter().map(|e| e.actor_id.clone()).collect();
     if actor.exists() {
-        users.extend(events.iter().map(|e| e.actor_id.clone()));
+        users.extend(actors.iter().cloned());
     }
     if target.exists() {
         for event in events {
@@ -91,70 +102,23 @@ pub async fn prefetch(ctx: &Context<'_>, events: &[feed_event::Model]) -> Result
     let users: Vec<String> = users.into_iter().collect();
     let projects: Vec<String> = projects.into_iter().collect();
     let tribes: Vec<String> = tribes.into_iter().collect();
-    let (found_users, found_projects, found_tribes) = futures_util::try_join!(
-        async {
-            if users.is_empty() {
-                Ok(Default::default())
-            } else {
-                batch::users(services, &users).await
-            }
-        },
-        async {
-            if projects.is_empty() {
-                Ok(Default::default())
-            } else {
-                batch::projects_with_owner(services, &projects).await
-            }
-        },
-        async {
-            if tribes.is_empty() {
-                Ok(Default::default())
-            } else {
-                batch::tribes_with_owner(services, &tribes).await
-            }
-        },
-    )
-    .gql(ctx)?;
+    let actors: Vec<String> = actors.into_iter().collect();
+    let wants = |name: &str, keys: &[String]| target.field(name).exists() && !keys.is_empty();
+
+    let (found_users, found_projects, found_tribes, skills, collaborators, members, open_roles) =
+        futures_util::try_join!(
+            when(!users.is_empty(), batch::users(services, &users)),
+            when(!projects.is_empty(), batch::projects_with_owner(services, &projects)),
+            when(!tribes.is_empty(), batch::tribes_with_owner(services, &tribes)),
+            when(actor.field("skills").exists() && !actors.is_empty(), batch::skills_of_users(services, &actors)),
+            when(wants("collaborators", &projects), batch::collaborators_of_projects(services, &projects)),
+            when(wants("members", &tribes), batch::members_of_tribes(services, &tribes)),
+            when(wants("openRoles", &tribes), batch::open_roles_of_tribes(services, &tribes)),
+        )
+        .gql(ctx)?;
     loaders.users.feed_many(found_users).await;
     loaders.projects.feed_many(found_projects).await;
     loaders.tribes.feed_many(found_tribes).await;
-
-    // The second level: what hangs off actors, projects and tribes.
-    let actors: Vec<String> =
-        events.iter().map(|e| e.actor_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-    let want_skills = actor.field("skills").exists() && !actors.is_empty();
-    let want = |name: &str, keys: &[String]| target.field(name).exists() && !keys.is_empty();
-    let (skills, collaborators, members, open_roles) = futures_util::try_join!(
-        async {
-            if want_skills {
-                batch::skills_of_users(services, &actors).await
-            } else {
-                Ok(Default::default())
-            }
-        },
-        async {
-            if want("collaborators", &projects) {
-                batch::collaborators_of_projects(services, &projects).await
-            } else {
-                Ok(Default::default())
-            }
-        },
-        async {
-            if want("members", &tribes) {
-                batch::members_of_tribes(services, &tribes).await
-            } else {
-                Ok(Default::default())
-            }
-        },
-        async {
-            if want("openRoles", &tribes) {
-                batch::open_roles_of_tribes(services, &tribes).await
-            } else {
-                Ok(Default::default())
-            }
-        },
-    )
-    .gql(ctx)?;
     loaders.skills.feed_many(skills).await;
     loaders.collaborators.feed_many(collaborators).await;
     loaders.members.feed_many(members).await;
