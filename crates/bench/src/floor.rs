@@ -66,11 +66,26 @@ pub async fn page(pool: &PgPool, viewer: Option<&str>, after: &str) -> anyhow::R
     // Every relation depends only on the page: all seven at once.
     let (u, p, t, s, c, m, r) = futures_util::try_join!(
         fetch("SELECT * FROM users WHERE id = ANY($1)", users),
-        fetch("SELECT p.*, o.username AS owner_username FROM projects p JOIN users o ON o.id = p.owner_id WHERE p.id = ANY($1)", projects.clone()),
-        fetch("SELECT t.*, o.username AS owner_username FROM tribes t JOIN users o ON o.id = t.owner_id WHERE t.id = ANY($1)", tribes.clone()),
-        fetch("SELECT us.user_id, s.* FROM user_skills us JOIN skills s ON s.id = us.skill_id WHERE us.user_id = ANY($1) ORDER BY s.name", actors),
-        fetch("SELECT pc.*, u.username FROM project_collaborators pc JOIN users u ON u.id = pc.user_id WHERE pc.project_id = ANY($1) AND pc.status = 'confirmed'", projects),
-        fetch("SELECT tm.*, u.username FROM tribe_members tm JOIN users u ON u.id = tm.user_id WHERE tm.tribe_id = ANY($1) AND tm.status = 'active'", tribes.clone()),
+        fetch(
+            "SELECT p.*, o.username AS owner_username FROM projects p JOIN users o ON o.id = p.owner_id WHERE p.id = ANY($1)",
+            projects.clone()
+        ),
+        fetch(
+            "SELECT t.*, o.username AS owner_username FROM tribes t JOIN users o ON o.id = t.owner_id WHERE t.id = ANY($1)",
+            tribes.clone()
+        ),
+        fetch(
+            "SELECT us.user_id, s.* FROM user_skills us JOIN skills s ON s.id = us.skill_id WHERE us.user_id = ANY($1) ORDER BY s.name",
+            actors
+        ),
+        fetch(
+            "SELECT pc.*, u.username FROM project_collaborators pc JOIN users u ON u.id = pc.user_id WHERE pc.project_id = ANY($1) AND pc.status = 'confirmed'",
+            projects
+        ),
+        fetch(
+            "SELECT tm.*, u.username FROM tribe_members tm JOIN users u ON u.id = tm.user_id WHERE tm.tribe_id = ANY($1) AND tm.status = 'active'",
+            tribes.clone()
+        ),
         fetch("SELECT * FROM tribe_open_roles WHERE tribe_id = ANY($1)", tribes),
     )?;
     statements += u.1 + p.1 + t.1 + s.1 + c.1 + m.1 + r.1;

@@ -612,25 +612,65 @@ fn report(
     let _ = writeln!(out, "| bar | measured | met |");
     let _ = writeln!(out, "| --- | --- | --- |");
     let find = |scope: Scope, concurrency: usize, floor: bool| {
-        measurements.iter().find(|m| m.scope == scope && m.concurrency == concurrency && m.server_cpu_ms.is_none() == floor)
+        measurements.iter().find(|m| {
+            m.scope == scope && m.concurrency == concurrency && m.server_cpu_ms.is_none() == floor
+        })
     };
     let yes = |ok: bool| if ok { "yes" } else { "**no**" };
-    if let (Some(server), Some(floor)) = (find(Scope::Following, 4, false), find(Scope::Following, 4, true)) {
-        let _ = writeln!(out, "| FOLLOWING at concurrency 4: p50 ≤ 8 ms | {:.2} ms (the floor's: {:.2} ms) | {} |", server.p50_ms, floor.p50_ms, yes(server.p50_ms <= 8.0));
-        let _ = writeln!(out, "| FOLLOWING at concurrency 4: p99 ≤ 20 ms | {:.2} ms (the floor's: {:.2} ms) | {} |", server.p99_ms, floor.p99_ms, yes(server.p99_ms <= 20.0));
+    if let (Some(server), Some(floor)) =
+        (find(Scope::Following, 4, false), find(Scope::Following, 4, true))
+    {
+        let _ = writeln!(
+            out,
+            "| FOLLOWING at concurrency 4: p50 ≤ 8 ms | {:.2} ms (the floor's: {:.2} ms) | {} |",
+            server.p50_ms,
+            floor.p50_ms,
+            yes(server.p50_ms <= 8.0)
+        );
+        let _ = writeln!(
+            out,
+            "| FOLLOWING at concurrency 4: p99 ≤ 20 ms | {:.2} ms (the floor's: {:.2} ms) | {} |",
+            server.p99_ms,
+            floor.p99_ms,
+            yes(server.p99_ms <= 20.0)
+        );
     }
     for scope in [Scope::Following, Scope::Everyone] {
         for concurrency in [4, 16] {
-            if let (Some(server), Some(floor)) = (find(scope, concurrency, false), find(scope, concurrency, true)) {
+            if let (Some(server), Some(floor)) =
+                (find(scope, concurrency, false), find(scope, concurrency, true))
+            {
                 let share = 100.0 * server.rps() / floor.rps();
-                let _ = writeln!(out, "| {} at concurrency {concurrency}: throughput ≥ 50 % of the floor's | {share:.0} % | {} |", scope.name(), yes(share >= 50.0));
+                let _ = writeln!(
+                    out,
+                    "| {} at concurrency {concurrency}: throughput ≥ 50 % of the floor's | {share:.0} % | {} |",
+                    scope.name(),
+                    yes(share >= 50.0)
+                );
             }
         }
     }
-    let _ = writeln!(out, "| FOLLOWING page query reads ≤ (followees + 1) × (first + 1) event rows | {:.0} index entries for a bound of {}; {:.0} table rows | {} |", explain.candidates, explain.bound, explain.fetched, yes(explain.candidates <= explain.bound as f64));
+    let _ = writeln!(
+        out,
+        "| FOLLOWING page query reads ≤ (followees + 1) × (first + 1) event rows | {:.0} index entries for a bound of {}; {:.0} table rows | {} |",
+        explain.candidates,
+        explain.bound,
+        explain.fetched,
+        yes(explain.candidates <= explain.bound as f64)
+    );
     let constant = (statements.server_following - statements.server_everyone).abs() < f64::EPSILON;
-    let _ = writeln!(out, "| statements per page constant | {:.2} and {:.2} | {} |", statements.server_following, statements.server_everyone, yes(constant));
-    let _ = writeln!(out, "| peak server RSS under load ≤ 150 MB | {rss:.1} MB | {} |", yes(rss <= 150.0));
+    let _ = writeln!(
+        out,
+        "| statements per page constant | {:.2} and {:.2} | {} |",
+        statements.server_following,
+        statements.server_everyone,
+        yes(constant)
+    );
+    let _ = writeln!(
+        out,
+        "| peak server RSS under load ≤ 150 MB | {rss:.1} MB | {} |",
+        yes(rss <= 150.0)
+    );
     let _ = writeln!(out, "\nServer throughput as a share of the floor's:\n");
     for pair in measurements.chunks(2) {
         if let [server, floor] = pair {
@@ -660,7 +700,11 @@ fn report(
     let _ = writeln!(
         out,
         "For a viewer following {} people, with `first + 1` = 21: the plan read **{:.0}** index entries of `feed_events` to find the page (the bound (followees + 1) × (first + 1) is {}), with {:.0} visibility checks in the table, and fetched **{:.0}** rows from the table. Each followee costs one short index-only backward scan of `feed_events_actor_id_id_idx`, stopped after 21 entries, whatever the table's size; only the page's rows are read from the table, by primary key.\n",
-        explain.followees, explain.candidates, explain.bound, explain.visibility_checks, explain.fetched
+        explain.followees,
+        explain.candidates,
+        explain.bound,
+        explain.visibility_checks,
+        explain.fetched
     );
     let _ = writeln!(out, "```\n{}\n```", explain.text);
     out

@@ -110,8 +110,14 @@ pub async fn prefetch(ctx: &Context<'_>, events: &[feed_event::Model]) -> Result
             when(!users.is_empty(), batch::users(services, &users)),
             when(!projects.is_empty(), batch::projects_with_owner(services, &projects)),
             when(!tribes.is_empty(), batch::tribes_with_owner(services, &tribes)),
-            when(actor.field("skills").exists() && !actors.is_empty(), batch::skills_of_users(services, &actors)),
-            when(wants("collaborators", &projects), batch::collaborators_of_projects(services, &projects)),
+            when(
+                actor.field("skills").exists() && !actors.is_empty(),
+                batch::skills_of_users(services, &actors)
+            ),
+            when(
+                wants("collaborators", &projects),
+                batch::collaborators_of_projects(services, &projects)
+            ),
             when(wants("members", &tribes), batch::members_of_tribes(services, &tribes)),
             when(wants("openRoles", &tribes), batch::open_roles_of_tribes(services, &tribes)),
         )
