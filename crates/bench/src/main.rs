@@ -184,12 +184,8 @@ async fn server_page(
     })
 }
 
-/// SQL statements per page, measured in process with the server's own statement counter.
-async fn server_statements_per_page(
-    bench_url: &str,
-    viewers: &[(String, String)],
-) -> anyhow::Result<(f64, f64)> {
-    use tower::ServiceExt;
+/// The server application in this process, against the benchmark database.
+async fn in_process_app(bench_url: &str) -> anyhow::Result<server::App> {
     let vars = [
         ("DATABASE_URL", bench_url.to_owned()),
         ("JWT_SECRET", JWT_SECRET.to_owned()),
@@ -198,20 +194,40 @@ async fn server_statements_per_page(
     let config = server::Config::from_lookup(|k| {
         vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
     })?;
-    let app = server::App::build(config).await?;
+    server::App::build(config).await
+}
+
+/// The benchmark's feed request, as an in-process HTTP request.
+fn feed_request(
+    scope: Scope,
+    token: &str,
+    after: Option<&str>,
+) -> anyhow::Result<axum::http::Request<axum::body::Body>> {
+    let body =
+        json!({ "query": FEED_QUERY, "variables": { "scope": scope.name(), "after": after } })
+            .to_string();
+    Ok(axum::http::Request::post("/graphql")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::from(body))?)
+}
+
+/// SQL statements per page, measured in process with the server's own statement counter.
+async fn server_statements_per_page(
+    bench_url: &str,
+    viewers: &[(String, String)],
+) -> anyhow::Result<(f64, f64)> {
+    use tower::ServiceExt;
+    let app = in_process_app(bench_url).await?;
     let mut results = Vec::new();
     for scope in [Scope::Following, Scope::Everyone] {
         let (mut statements, mut pages) = (0, 0);
         for (_, token) in viewers.iter().take(20) {
             let mut after: Option<String> = None;
             for _ in 0..PAGES_PER_SESSION {
-                let body = json!({ "query": FEED_QUERY, "variables": { "scope": scope.name(), "after": after } }).to_string();
-                let request = axum::http::Request::post("/graphql")
-                    .header("content-type", "application/json")
-                    .header("authorization", format!("Bearer {token}"))
-                    .body(axum::body::Body::from(body))?;
                 let before = app.statements_sent();
-                let response = app.router().oneshot(request).await?;
+                let response =
+                    app.router().oneshot(feed_request(scope, token, after.as_deref())?).await?;
                 let bytes =
                     http_body_util::BodyExt::collect(response.into_body()).await?.to_bytes();
                 statements += app.statements_sent() - before;
@@ -232,26 +248,12 @@ async fn server_statements_per_page(
 /// Sequential requests through the router in process: where a request's time goes.
 async fn profile_in_process(bench_url: &str, viewers: &[(String, String)]) -> anyhow::Result<()> {
     use tower::ServiceExt;
-    let vars = [
-        ("DATABASE_URL", bench_url.to_owned()),
-        ("JWT_SECRET", JWT_SECRET.to_owned()),
-        ("APP_ENV", "production".to_owned()),
-    ];
-    let config = server::Config::from_lookup(|k| {
-        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
-    })?;
-    let app = server::App::build(config).await?;
+    let app = in_process_app(bench_url).await?;
     for scope in [Scope::Everyone, Scope::Following] {
         let n = 300;
         let (micros_before, started) = (app.statement_micros(), Instant::now());
         for (_, token) in viewers.iter().cycle().take(n) {
-            let body =
-                json!({ "query": FEED_QUERY, "variables": { "scope": scope.name() } }).to_string();
-            let request = axum::http::Request::post("/graphql")
-                .header("content-type", "application/json")
-                .header("authorization", format!("Bearer {token}"))
-                .body(axum::body::Body::from(body))?;
-            let response = app.router().oneshot(request).await?;
+            let response = app.router().oneshot(feed_request(scope, token, None)?).await?;
             http_body_util::BodyExt::collect(response.into_body()).await?;
         }
         let wall = started.elapsed().as_secs_f64() * 1000.0 / n as f64;
@@ -368,29 +370,6 @@ struct Explain {
     text: String,
 }
 
-/// What a plan read of `relation`: index entries read by index-only scans, the visibility checks
-/// those needed from the table, and rows fetched from the table by other scans.
-fn rows_read(plan: &Value, relation: &str) -> (f64, f64, f64) {
-    let mut totals = (0.0, 0.0, 0.0);
-    if plan["Relation Name"] == relation {
-        let rows = plan["Actual Rows"].as_f64().unwrap_or(0.0)
-            * plan["Actual Loops"].as_f64().unwrap_or(1.0);
-        if plan["Node Type"] == "Index Only Scan" {
-            totals.0 += rows;
-            totals.1 += plan["Heap Fetches"].as_f64().unwrap_or(0.0);
-        } else {
-            totals.2 += rows;
-        }
-    }
-    for child in plan["Plans"].as_array().into_iter().flatten() {
-        let (a, b, c) = rows_read(child, relation);
-        totals.0 += a;
-        totals.1 += b;
-        totals.2 += c;
-    }
-    totals
-}
-
 async fn explain_following(conn: &mut PgConnection, viewer: &str) -> anyhow::Result<Explain> {
     let followees: i64 = sqlx::query_scalar("SELECT count(*) FROM follows WHERE follower_id = $1")
         .bind(viewer)
@@ -412,7 +391,9 @@ async fn explain_following(conn: &mut PgConnection, viewer: &str) -> anyhow::Res
             .bind(limit)
             .fetch_one(&mut *conn)
             .await?;
-    let (candidates, visibility_checks, fetched) = rows_read(&json[0]["Plan"], "feed_events");
+    let reads = domain::feed::PlanReads::of(&json[0]["Plan"]);
+    let (candidates, visibility_checks, fetched) =
+        (reads.index_entries, reads.visibility_checks, reads.table_rows);
     Ok(Explain {
         followees,
         candidates,

@@ -75,3 +75,39 @@ pub async fn page(
 pub fn following_sql() -> &'static str {
     FOLLOWING
 }
+
+/// What an `EXPLAIN (ANALYZE, FORMAT JSON)` plan read of the feed_events table: the evidence for
+/// the FOLLOWING page's bound, used by its test and by the benchmark.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct PlanReads {
+    /// Index entries read by index-only scans (the candidates for the page).
+    pub index_entries: f64,
+    /// Table pages those scans visited to check visibility (zero once VACUUM marked them).
+    pub visibility_checks: f64,
+    /// Rows fetched from the table by other scans.
+    pub table_rows: f64,
+}
+
+impl PlanReads {
+    /// Sums the reads of `feed_events` over a plan node (`plan[0]["Plan"]`) and its children.
+    pub fn of(plan: &serde_json::Value) -> Self {
+        let mut reads = Self::default();
+        if plan["Relation Name"] == "feed_events" {
+            let rows = plan["Actual Rows"].as_f64().unwrap_or(0.0)
+                * plan["Actual Loops"].as_f64().unwrap_or(1.0);
+            if plan["Node Type"] == "Index Only Scan" {
+                reads.index_entries += rows;
+                reads.visibility_checks += plan["Heap Fetches"].as_f64().unwrap_or(0.0);
+            } else {
+                reads.table_rows += rows;
+            }
+        }
+        for child in plan["Plans"].as_array().into_iter().flatten() {
+            let child = Self::of(child);
+            reads.index_entries += child.index_entries;
+            reads.visibility_checks += child.visibility_checks;
+            reads.table_rows += child.table_rows;
+        }
+        reads
+    }
+}

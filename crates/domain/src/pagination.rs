@@ -133,18 +133,6 @@ impl<T> Page<T> {
     }
 }
 
-/// Escapes `%`, `_` and `\` so user text in a LIKE pattern matches literally.
-pub fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,10 +162,5 @@ mod tests {
         assert_eq!(PageRequest::new(Some(100), None).unwrap().first, 100);
         assert!(PageRequest::new(Some(101), None).is_err());
         assert!(PageRequest::new(Some(-1), None).is_err());
-    }
-
-    #[test]
-    fn like_wildcards_are_escaped() {
-        assert_eq!(escape_like(r"50%_off\"), r"50\%\_off\\");
     }
 }

@@ -145,30 +145,6 @@ async fn a_deleted_target_is_null_not_an_error() {
     );
 }
 
-/// What a plan read of `relation`: index entries read by index-only scans, the visibility checks
-/// those needed from the table (zero once VACUUM has marked the pages all-visible), and rows
-/// fetched from the table by other scans.
-fn rows_read(plan: &Value, relation: &str) -> (f64, f64, f64) {
-    let mut totals = (0.0, 0.0, 0.0);
-    if plan["Relation Name"] == relation {
-        let rows = plan["Actual Rows"].as_f64().unwrap_or(0.0)
-            * plan["Actual Loops"].as_f64().unwrap_or(1.0);
-        if plan["Node Type"] == "Index Only Scan" {
-            totals.0 += rows;
-            totals.1 += plan["Heap Fetches"].as_f64().unwrap_or(0.0);
-        } else {
-            totals.2 += rows;
-        }
-    }
-    for child in plan["Plans"].as_array().into_iter().flatten() {
-        let (a, b, c) = rows_read(child, relation);
-        totals.0 += a;
-        totals.1 += b;
-        totals.2 += c;
-    }
-    totals
-}
-
 #[tokio::test]
 async fn the_following_page_reads_at_most_followees_plus_one_times_page_rows() {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -208,7 +184,8 @@ async fn the_following_page_reads_at_most_followees_plus_one_times_page_rows() {
         .await
         .unwrap();
     let plan: Value = rows[0].try_get::<Value>("", "QUERY PLAN").unwrap();
-    let (candidates, _visibility_checks, fetched) = rows_read(&plan[0]["Plan"], "feed_events");
+    let reads = domain::feed::PlanReads::of(&plan[0]["Plan"]);
+    let (candidates, fetched) = (reads.index_entries, reads.table_rows);
     let bound = ((3 + 1) * (first + 1)) as f64;
     assert!(
         candidates > 0.0 && candidates <= bound,
