@@ -96,10 +96,11 @@ pub async fn tribes_with_owner(
         .collect())
 }
 
-/// Each project's confirmed collaborators with their users, in the order they confirmed.
+/// Each project's collaborators in `status` with their users, in the order they were invited.
 pub async fn collaborators_of_projects(
     services: &Services,
     project_ids: &[String],
+    status: CollaboratorStatus,
 ) -> Result<HashMap<String, List<(Arc<project_collaborator::Model>, Arc<user::Model>)>>> {
     let rows = project_collaborator::Entity::find()
         .find_also_related(user::Entity)
@@ -107,8 +108,8 @@ pub async fn collaborators_of_projects(
             Expr::col((project_collaborator::Entity, project_collaborator::Column::ProjectId))
                 .eq(any(project_ids)),
         )
-        .filter(project_collaborator::Column::Status.eq(CollaboratorStatus::Confirmed))
-        .order_by_asc(project_collaborator::Column::ConfirmedAt)
+        .filter(project_collaborator::Column::Status.eq(status))
+        .order_by_asc(project_collaborator::Column::InvitedAt)
         .all(&services.db)
         .await?;
     Ok(grouped(
@@ -118,17 +119,18 @@ pub async fn collaborators_of_projects(
     ))
 }
 
-/// Each tribe's active members (owner first) with their users.
+/// Each tribe's members in `status` (the owner first) with their users, in the order they asked.
 pub async fn members_of_tribes(
     services: &Services,
     tribe_ids: &[String],
+    status: MemberStatus,
 ) -> Result<HashMap<String, List<(Arc<tribe_member::Model>, Arc<user::Model>)>>> {
     let rows = tribe_member::Entity::find()
         .find_also_related(user::Entity)
         .filter(Expr::col((tribe_member::Entity, tribe_member::Column::TribeId)).eq(any(tribe_ids)))
-        .filter(tribe_member::Column::Status.eq(MemberStatus::Active))
+        .filter(tribe_member::Column::Status.eq(status))
         .order_by_asc(tribe_member::Column::Role)
-        .order_by_asc(tribe_member::Column::JoinedAt)
+        .order_by_asc(tribe_member::Column::RequestedAt)
         .all(&services.db)
         .await?;
     Ok(grouped(

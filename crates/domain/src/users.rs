@@ -1,27 +1,8 @@
 //! Reading users.
-use entity::{skill, user, user_skill};
-use sea_orm::{
-    ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
-};
+use entity::user;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{DomainError, Services};
-
-pub async fn find(services: &Services, id: &str) -> Result<Option<user::Model>, DomainError> {
-    Ok(user::Entity::find_by_id(id.to_owned()).one(&services.db).await?)
-}
-
-/// One user's skills, by name.
-pub async fn skills_of(
-    services: &Services,
-    user_id: &str,
-) -> Result<Vec<skill::Model>, DomainError> {
-    Ok(skill::Entity::find()
-        .join(JoinType::InnerJoin, skill::Relation::UserSkills.def())
-        .filter(user_skill::Column::UserId.eq(user_id))
-        .order_by_asc(skill::Column::Name)
-        .all(&services.db)
-        .await?)
-}
 
 /// Usernames are unique case-insensitively.
 pub async fn find_by_username(
@@ -32,5 +13,35 @@ pub async fn find_by_username(
     Ok(user::Entity::find()
         .filter(Expr::cust_with_values("lower(username) = $1", [username.trim().to_lowercase()]))
         .one(&services.db)
+        .await?)
+}
+
+/// The viewer's invitations to collaborate that await an answer, newest first.
+pub async fn pending_invitations(
+    services: &Services,
+    user_id: &str,
+) -> Result<Vec<entity::project_collaborator::Model>, DomainError> {
+    use entity::enums::CollaboratorStatus;
+    use entity::project_collaborator;
+    Ok(project_collaborator::Entity::find()
+        .filter(project_collaborator::Column::UserId.eq(user_id))
+        .filter(project_collaborator::Column::Status.eq(CollaboratorStatus::Pending))
+        .order_by_desc(project_collaborator::Column::InvitedAt)
+        .all(&services.db)
+        .await?)
+}
+
+/// The viewer's requests to join tribes that await a decision, newest first.
+pub async fn pending_join_requests(
+    services: &Services,
+    user_id: &str,
+) -> Result<Vec<entity::tribe_member::Model>, DomainError> {
+    use entity::enums::MemberStatus;
+    use entity::tribe_member;
+    Ok(tribe_member::Entity::find()
+        .filter(tribe_member::Column::UserId.eq(user_id))
+        .filter(tribe_member::Column::Status.eq(MemberStatus::Pending))
+        .order_by_desc(tribe_member::Column::RequestedAt)
+        .all(&services.db)
         .await?)
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use domain::batch::{self, FollowCounts, List};
 use domain::{DomainError, Services};
+use entity::enums::{CollaboratorStatus, MemberStatus};
 use entity::{project, project_collaborator, skill, tribe, tribe_member, tribe_open_role, user};
 
 /// A loader's failure, shared by every resolver that waited on the batch.
@@ -56,11 +57,21 @@ loader!(
 loader!(
     /// A project's confirmed collaborators with their users (one JOIN).
     CollaboratorsLoader, String => List<(Arc<project_collaborator::Model>, Arc<user::Model>)>,
-    |s, k| batch::collaborators_of_projects(s, k)
+    |s, k| batch::collaborators_of_projects(s, k, CollaboratorStatus::Confirmed)
 );
 loader!(
     /// A tribe's active members with their users (one JOIN).
-    MembersLoader, String => List<(Arc<tribe_member::Model>, Arc<user::Model>)>, |s, k| batch::members_of_tribes(s, k)
+    MembersLoader, String => List<(Arc<tribe_member::Model>, Arc<user::Model>)>, |s, k| batch::members_of_tribes(s, k, MemberStatus::Active)
+);
+loader!(
+    /// A project's invitations not yet answered, with the invited users (one JOIN).
+    InvitationsLoader, String => List<(Arc<project_collaborator::Model>, Arc<user::Model>)>,
+    |s, k| batch::collaborators_of_projects(s, k, CollaboratorStatus::Pending)
+);
+loader!(
+    /// A tribe's pending join requests, with the users asking (one JOIN).
+    JoinRequestsLoader, String => List<(Arc<tribe_member::Model>, Arc<user::Model>)>,
+    |s, k| batch::members_of_tribes(s, k, MemberStatus::Pending)
 );
 loader!(
     /// A tribe's open roles.
@@ -107,6 +118,8 @@ pub struct Loaders {
     pub tribes: DataLoader<TribeLoader, HashMapCache>,
     pub collaborators: DataLoader<CollaboratorsLoader, HashMapCache>,
     pub members: DataLoader<MembersLoader, HashMapCache>,
+    pub invitations: DataLoader<InvitationsLoader, HashMapCache>,
+    pub join_requests: DataLoader<JoinRequestsLoader, HashMapCache>,
     pub open_roles: DataLoader<OpenRolesLoader, HashMapCache>,
     pub user_tribes: DataLoader<UserTribesLoader, HashMapCache>,
     pub collaborations: DataLoader<CollaborationsLoader, HashMapCache>,
@@ -133,6 +146,8 @@ impl Loaders {
             tribes: make(TribeLoader(s())),
             collaborators: make(CollaboratorsLoader(s())),
             members: make(MembersLoader(s())),
+            invitations: make(InvitationsLoader(s())),
+            join_requests: make(JoinRequestsLoader(s())),
             open_roles: make(OpenRolesLoader(s())),
             user_tribes: make(UserTribesLoader(s())),
             collaborations: make(CollaborationsLoader(s())),

@@ -11,9 +11,9 @@ use crate::types::enums::{
     AvailabilityStatus, ProjectStatus, SkillCategory, TribeStatus, UserRole,
 };
 use crate::types::feed::FeedEvent;
-use crate::types::project::Project;
+use crate::types::project::{Collaborator, Project};
 use crate::types::skill::Skill;
-use crate::types::tribe::Tribe;
+use crate::types::tribe::{Tribe, TribeMember};
 use crate::types::user::User;
 
 pub struct Query;
@@ -59,6 +59,20 @@ impl Query {
     async fn viewer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let Some(id) = ctx.viewer().user_id() else { return Ok(None) };
         User::load(ctx, id).await
+    }
+
+    /// The signed-in viewer's invitations to collaborate that await an answer, newest first.
+    async fn viewer_invitations(&self, ctx: &Context<'_>) -> Result<Vec<Collaborator>> {
+        let viewer = ctx.viewer().require().gql(ctx)?;
+        let rows = domain::users::pending_invitations(ctx.services()?, viewer).await.gql(ctx)?;
+        Ok(rows.into_iter().map(|c| Collaborator::new(c, None, None)).collect())
+    }
+
+    /// The signed-in viewer's requests to join tribes that await a decision, newest first.
+    async fn viewer_join_requests(&self, ctx: &Context<'_>) -> Result<Vec<TribeMember>> {
+        let viewer = ctx.viewer().require().gql(ctx)?;
+        let rows = domain::users::pending_join_requests(ctx.services()?, viewer).await.gql(ctx)?;
+        Ok(rows.into_iter().map(|m| TribeMember::new(m, None, None)).collect())
     }
 
     /// A builder by id or by username (give exactly one). Null when there is none.

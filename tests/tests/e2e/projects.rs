@@ -258,3 +258,59 @@ async fn collaboration_invite_answer_remove_and_leave() {
         vec!["0"]
     );
 }
+
+#[tokio::test]
+async fn owners_see_pending_invitations_and_invitees_see_theirs() {
+    let app = TestApp::spawn().await;
+    let ada = app.register("ada").await;
+    let bob = app.register("bob").await;
+    let cyd = app.register("cyd").await;
+    let project = create(&app, &ada, json!({ "title": "Engine" })).await;
+    let pid = project["data"]["createProject"]["id"].as_str().unwrap().to_owned();
+    app.graphql_as(
+        &ada.access_token,
+        "mutation($p: ID!, $u: ID!) { inviteCollaborator(projectId: $p, userId: $u, role: \"Engineer\") { status } }",
+        json!({ "p": pid, "u": bob.user_id }),
+    )
+    .await;
+    let pending =
+        "query($p: ID!) { project(id: $p) { pendingInvitations { role user { username } } } }";
+    let owner = app.graphql_as(&ada.access_token, pending, json!({ "p": pid })).await;
+    assert_eq!(
+        owner["data"]["project"]["pendingInvitations"],
+        json!([{ "role": "Engineer", "user": { "username": "bob" } }])
+    );
+    for other in [&bob, &cyd] {
+        let seen = app.graphql_as(&other.access_token, pending, json!({ "p": pid })).await;
+        assert_eq!(seen["data"]["project"]["pendingInvitations"], Value::Null, "owner only");
+    }
+    let anonymous = app.graphql(pending, json!({ "p": pid })).await;
+    assert_eq!(anonymous["data"]["project"]["pendingInvitations"], Value::Null);
+
+    let mine = "{ viewerInvitations { status role project { title owner { username } } } }";
+    let bobs = app.graphql_as(&bob.access_token, mine, json!({})).await;
+    assert_eq!(
+        bobs["data"]["viewerInvitations"],
+        json!([{ "status": "PENDING", "role": "Engineer", "project": { "title": "Engine", "owner": { "username": "ada" } } }])
+    );
+    assert_eq!(
+        app.graphql_as(&cyd.access_token, mine, json!({})).await["data"]["viewerInvitations"],
+        json!([])
+    );
+    assert_eq!(error_codes(&app.graphql(mine, json!({})).await), vec!["UNAUTHENTICATED"]);
+    // Answered, it is no longer pending anywhere.
+    app.graphql_as(
+        &bob.access_token,
+        "mutation($p: ID!) { respondToCollaboration(projectId: $p, accept: true) { status } }",
+        json!({ "p": pid }),
+    )
+    .await;
+    assert_eq!(
+        app.graphql_as(&bob.access_token, mine, json!({})).await["data"]["viewerInvitations"],
+        json!([])
+    );
+    assert_eq!(
+        app.graphql_as(&ada.access_token, pending, json!({ "p": pid })).await["data"]["project"]["pendingInvitations"],
+        json!([])
+    );
+}

@@ -300,3 +300,44 @@ async fn max_members_holds_under_concurrent_approvals() {
     let refused = app.graphql_as(&late.access_token, REQUEST, json!({ "t": tid })).await;
     assert_eq!(refused["errors"][0]["extensions"]["reason"], "TRIBE_FULL");
 }
+
+#[tokio::test]
+async fn owners_see_join_requests_and_requesters_see_theirs() {
+    let app = TestApp::spawn().await;
+    let ada = app.register("ada").await;
+    let bob = app.register("bob").await;
+    let cyd = app.register("cyd").await;
+    let tid = create_tribe(&app, &ada, json!({ "name": "Room" })).await;
+    app.graphql_as(&bob.access_token, REQUEST, json!({ "t": tid })).await;
+    let requests = "query($t: ID!) { tribe(id: $t) { joinRequests { status user { username } } members { user { username } } } }";
+    let owner = app.graphql_as(&ada.access_token, requests, json!({ "t": tid })).await;
+    assert_eq!(
+        owner["data"]["tribe"]["joinRequests"],
+        json!([{ "status": "PENDING", "user": { "username": "bob" } }])
+    );
+    assert_eq!(
+        owner["data"]["tribe"]["members"],
+        json!([{ "user": { "username": "ada" } }]),
+        "requests are not members"
+    );
+    for other in [&bob, &cyd] {
+        let seen = app.graphql_as(&other.access_token, requests, json!({ "t": tid })).await;
+        assert_eq!(seen["data"]["tribe"]["joinRequests"], Value::Null, "owner only");
+    }
+    let mine = "{ viewerJoinRequests { status tribe { name } } }";
+    assert_eq!(
+        app.graphql_as(&bob.access_token, mine, json!({})).await["data"]["viewerJoinRequests"],
+        json!([{ "status": "PENDING", "tribe": { "name": "Room" } }])
+    );
+    assert_eq!(error_codes(&app.graphql(mine, json!({})).await), vec!["UNAUTHENTICATED"]);
+    app.graphql_as(&ada.access_token, DECIDE, json!({ "t": tid, "u": bob.user_id, "a": false }))
+        .await;
+    assert_eq!(
+        app.graphql_as(&bob.access_token, mine, json!({})).await["data"]["viewerJoinRequests"],
+        json!([])
+    );
+    assert_eq!(
+        app.graphql_as(&ada.access_token, requests, json!({ "t": tid })).await["data"]["tribe"]["joinRequests"],
+        json!([])
+    );
+}

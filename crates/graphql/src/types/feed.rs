@@ -1,6 +1,6 @@
 use async_graphql::{Context, ID, Json, Object, Result, Union};
 use chrono::{DateTime, Utc};
-use entity::enums::TargetType;
+use entity::enums::{CollaboratorStatus, MemberStatus, TargetType};
 use entity::feed_event;
 
 use super::enums::{EventType, FeedTargetType};
@@ -116,9 +116,16 @@ pub async fn prefetch(ctx: &Context<'_>, events: &[feed_event::Model]) -> Result
             ),
             when(
                 wants("collaborators", &projects),
-                batch::collaborators_of_projects(services, &projects)
+                batch::collaborators_of_projects(
+                    services,
+                    &projects,
+                    CollaboratorStatus::Confirmed
+                )
             ),
-            when(wants("members", &tribes), batch::members_of_tribes(services, &tribes)),
+            when(
+                wants("members", &tribes),
+                batch::members_of_tribes(services, &tribes, MemberStatus::Active)
+            ),
             when(wants("openRoles", &tribes), batch::open_roles_of_tribes(services, &tribes)),
         )
         .gql(ctx)?;

@@ -90,7 +90,26 @@ impl Project {
             None => User::load(ctx, &self.model.owner_id).await,
         }
     }
-    /// Confirmed collaborators, in the order they joined.
+    /// Invitations not yet answered. Only the owner sees them: null for everyone else.
+    async fn pending_invitations(&self, ctx: &Context<'_>) -> Result<Option<Vec<Collaborator>>> {
+        if ctx.viewer().user_id() != Some(self.model.owner_id.as_str()) {
+            return Ok(None);
+        }
+        let rows = ctx.loaders()?.invitations.load_one(self.model.id.clone()).await.gql(ctx)?;
+        Ok(Some(
+            rows.unwrap_or_default()
+                .iter()
+                .map(|(c, u)| {
+                    Collaborator::new(
+                        c.clone(),
+                        Some(User::seen_by(u.clone(), ctx)),
+                        Some(self.clone()),
+                    )
+                })
+                .collect(),
+        ))
+    }
+    /// Confirmed collaborators, in the order they were invited.
     async fn collaborators(&self, ctx: &Context<'_>) -> Result<Vec<Collaborator>> {
         let rows = ctx.loaders()?.collaborators.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(rows

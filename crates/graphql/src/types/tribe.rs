@@ -67,6 +67,25 @@ impl Tribe {
             })
             .collect())
     }
+    /// Requests to join that await a decision. Only the owner sees them: null for everyone else.
+    async fn join_requests(&self, ctx: &Context<'_>) -> Result<Option<Vec<TribeMember>>> {
+        if ctx.viewer().user_id() != Some(self.model.owner_id.as_str()) {
+            return Ok(None);
+        }
+        let rows = ctx.loaders()?.join_requests.load_one(self.model.id.clone()).await.gql(ctx)?;
+        Ok(Some(
+            rows.unwrap_or_default()
+                .iter()
+                .map(|(m, u)| {
+                    TribeMember::new(
+                        m.clone(),
+                        Some(User::seen_by(u.clone(), ctx)),
+                        Some(self.clone()),
+                    )
+                })
+                .collect(),
+        ))
+    }
     async fn open_roles(&self, ctx: &Context<'_>) -> Result<Vec<OpenRole>> {
         let rows = ctx.loaders()?.open_roles.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(rows.unwrap_or_default().iter().cloned().map(OpenRole).collect())
