@@ -12,7 +12,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PGSERVER_VERSION=0.6.0
-PORT=${TRIBE_DB_PORT:-54329}
+DEFAULT_PORT=54329
 DB_NAME=tribe
 DB_USER=tribe
 DB_PASSWORD=tribe
@@ -64,6 +64,8 @@ paths() {
   DATA=$DEVDB/data
   RUN=$DEVDB/run
   LOG=$DEVDB/postgres.log
+  # The port: TRIBE_DB_PORT if set, else the one this cluster was last started on, else 54329.
+  PORT=${TRIBE_DB_PORT:-$(cat "$DEVDB/port" 2>/dev/null || echo "$DEFAULT_PORT")}
 }
 
 install_binaries() {
@@ -128,8 +130,19 @@ start_cluster() {
     return 0
   fi
   if port_in_use; then
-    die "port $PORT on 127.0.0.1 is taken by another program: stop it or choose another port with TRIBE_DB_PORT=<port>"
+    if [ -n "${TRIBE_DB_PORT:-}" ]; then
+      die "port $PORT on 127.0.0.1 is taken by another program: stop it or choose another port with TRIBE_DB_PORT=<port>"
+    fi
+    # Not chosen by the user: take the next free port, and remember it for the next runs.
+    local wanted=$PORT
+    for candidate in $(seq $((wanted + 1)) $((wanted + 20))); do
+      PORT=$candidate
+      port_in_use || break
+    done
+    port_in_use && die "ports $wanted to $PORT on 127.0.0.1 are all taken: choose a free one with TRIBE_DB_PORT=<port>"
+    say "port $wanted is taken by another program: using $PORT"
   fi
+  echo "$PORT" >"$DEVDB/port"
   if [ "$(id -u)" -eq 0 ]; then
     touch "$LOG"
     chown "$OS_USER" "$LOG"
@@ -194,7 +207,11 @@ status)
     exit 3
   fi
   ;;
-url) url ;;
+url)
+  choose_devdb_dir
+  paths
+  url
+  ;;
 destroy)
   choose_devdb_dir
   paths
