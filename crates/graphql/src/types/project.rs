@@ -16,6 +16,9 @@ pub fn strings(value: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+type CollaboratorRows =
+    domain::batch::List<(Arc<entity::project_collaborator::Model>, Arc<user::Model>)>;
+
 #[derive(Clone)]
 pub struct Project {
     model: Arc<project::Model>,
@@ -30,6 +33,18 @@ impl Project {
 
     pub fn with_owner(model: Arc<project::Model>, owner: Arc<user::Model>) -> Self {
         Self { model, owner: Some(owner) }
+    }
+
+    fn collaborators_from(&self, rows: CollaboratorRows, ctx: &Context<'_>) -> Vec<Collaborator> {
+        rows.iter()
+            .map(|(c, u)| {
+                Collaborator::new(
+                    c.clone(),
+                    Some(User::seen_by(u.clone(), ctx)),
+                    Some(self.clone()),
+                )
+            })
+            .collect()
     }
 
     pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Option<Self>> {
@@ -96,33 +111,12 @@ impl Project {
             return Ok(None);
         }
         let rows = ctx.loaders()?.invitations.load_one(self.model.id.clone()).await.gql(ctx)?;
-        Ok(Some(
-            rows.unwrap_or_default()
-                .iter()
-                .map(|(c, u)| {
-                    Collaborator::new(
-                        c.clone(),
-                        Some(User::seen_by(u.clone(), ctx)),
-                        Some(self.clone()),
-                    )
-                })
-                .collect(),
-        ))
+        Ok(Some(self.collaborators_from(rows.unwrap_or_default(), ctx)))
     }
     /// Confirmed collaborators, in the order they were invited.
     async fn collaborators(&self, ctx: &Context<'_>) -> Result<Vec<Collaborator>> {
         let rows = ctx.loaders()?.collaborators.load_one(self.model.id.clone()).await.gql(ctx)?;
-        Ok(rows
-            .unwrap_or_default()
-            .iter()
-            .map(|(c, u)| {
-                Collaborator::new(
-                    c.clone(),
-                    Some(User::seen_by(u.clone(), ctx)),
-                    Some(self.clone()),
-                )
-            })
-            .collect())
+        Ok(self.collaborators_from(rows.unwrap_or_default(), ctx))
     }
 }
 

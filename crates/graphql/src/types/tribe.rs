@@ -9,6 +9,8 @@ use super::project::strings;
 use super::user::User;
 use crate::context::{ContextExt, ResultExt};
 
+type MemberRows = domain::batch::List<(Arc<tribe_member::Model>, Arc<user::Model>)>;
+
 #[derive(Clone)]
 pub struct Tribe {
     model: Arc<tribe::Model>,
@@ -18,6 +20,14 @@ pub struct Tribe {
 impl Tribe {
     pub fn new(model: impl Into<Arc<tribe::Model>>, owner: Option<Arc<user::Model>>) -> Self {
         Self { model: model.into(), owner }
+    }
+
+    fn members_from(&self, rows: MemberRows, ctx: &Context<'_>) -> Vec<TribeMember> {
+        rows.iter()
+            .map(|(m, u)| {
+                TribeMember::new(m.clone(), Some(User::seen_by(u.clone(), ctx)), Some(self.clone()))
+            })
+            .collect()
     }
 
     pub async fn load(ctx: &Context<'_>, id: &str) -> Result<Option<Self>> {
@@ -59,13 +69,7 @@ impl Tribe {
     /// Active members, the owner first.
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<TribeMember>> {
         let rows = ctx.loaders()?.members.load_one(self.model.id.clone()).await.gql(ctx)?;
-        Ok(rows
-            .unwrap_or_default()
-            .iter()
-            .map(|(m, u)| {
-                TribeMember::new(m.clone(), Some(User::seen_by(u.clone(), ctx)), Some(self.clone()))
-            })
-            .collect())
+        Ok(self.members_from(rows.unwrap_or_default(), ctx))
     }
     /// Requests to join that await a decision. Only the owner sees them: null for everyone else.
     async fn join_requests(&self, ctx: &Context<'_>) -> Result<Option<Vec<TribeMember>>> {
@@ -73,18 +77,7 @@ impl Tribe {
             return Ok(None);
         }
         let rows = ctx.loaders()?.join_requests.load_one(self.model.id.clone()).await.gql(ctx)?;
-        Ok(Some(
-            rows.unwrap_or_default()
-                .iter()
-                .map(|(m, u)| {
-                    TribeMember::new(
-                        m.clone(),
-                        Some(User::seen_by(u.clone(), ctx)),
-                        Some(self.clone()),
-                    )
-                })
-                .collect(),
-        ))
+        Ok(Some(self.members_from(rows.unwrap_or_default(), ctx)))
     }
     async fn open_roles(&self, ctx: &Context<'_>) -> Result<Vec<OpenRole>> {
         let rows = ctx.loaders()?.open_roles.load_one(self.model.id.clone()).await.gql(ctx)?;
