@@ -9,19 +9,18 @@ pub mod data;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
-use entity::enums::{
-    CollaboratorStatus, EventType, MemberRole, MemberStatus, ProjectStatus, TargetType, TribeStatus,
-};
+use domain::events::{Event, ProjectCard};
+use entity::enums::{CollaboratorStatus, MemberRole, MemberStatus, ProjectStatus, TribeStatus};
 use entity::{
-    feed_event, follow, project, project_collaborator, skill, tribe, tribe_member, tribe_open_role,
-    user, user_skill,
+    follow, project, project_collaborator, skill, tribe, tribe_member, tribe_open_role, user,
+    user_skill,
 };
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IdenStatic,
     IntoActiveModel, Iterable, PrimaryKeyToColumn, TransactionTrait,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 use ulid::Ulid;
 
 use data::{BUILDERS, EVENTS, EventKind, FOLLOWS, PROJECTS, SKILLS, TRIBES, Target};
@@ -34,6 +33,8 @@ pub enum SeedError {
     NotMigrated(usize),
     #[error("seed data refers to an unknown {kind} '{key}'")]
     UnknownReference { kind: &'static str, key: String },
+    #[error("seed event {index} has a target its kind of event cannot have")]
+    WrongTarget { index: usize },
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }
@@ -107,6 +108,8 @@ where
     Ok(())
 }
 
+/// The ids of the rows seeded so far, by natural key, for the rows that refer to them.
+#[derive(Default)]
 struct Ids {
     skills: HashMap<&'static str, String>,
     users: HashMap<&'static str, String>,
@@ -183,16 +186,22 @@ pub async fn run(db: &DatabaseConnection) -> Result<SeedSummary, SeedError> {
     }
 
     let txn = db.begin().await?;
+    let mut ids = Ids::default();
+    // In this order: each table group refers to the ids of the ones before it.
+    let skills = seed_skills(&txn, &mut ids).await?;
+    let users = seed_builders(&txn, &mut ids).await?;
+    let projects = seed_projects(&txn, &mut ids).await?;
+    let tribes = seed_tribes(&txn, &mut ids).await?;
+    let follows = seed_follows(&txn, &ids).await?;
+    let feed_events = seed_feed(&txn, &ids).await?;
+    txn.commit().await?;
+    Ok(SeedSummary { skills, users, projects, tribes, feed_events, follows })
+}
+
+/// The skill catalogue. Returns how many skills it holds.
+async fn seed_skills(txn: &DatabaseTransaction, ids: &mut Ids) -> Result<usize, SeedError> {
     let skills_at =
         Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or(DateTime::UNIX_EPOCH);
-
-    let mut ids = Ids {
-        skills: HashMap::new(),
-        users: HashMap::new(),
-        projects: HashMap::new(),
-        tribes: HashMap::new(),
-    };
-
     let mut skill_rows = Vec::new();
     for (category, names) in SKILLS {
         for name in *names {
@@ -205,9 +214,13 @@ pub async fn run(db: &DatabaseConnection) -> Result<SeedSummary, SeedError> {
             );
         }
     }
-    let skill_count = skill_rows.len();
-    upsert(&txn, skill_rows).await?;
+    let count = skill_rows.len();
+    upsert(txn, skill_rows).await?;
+    Ok(count)
+}
 
+/// The builders and their skills. Returns how many builders.
+async fn seed_builders(txn: &DatabaseTransaction, ids: &mut Ids) -> Result<usize, SeedError> {
     let mut user_rows = Vec::new();
     let mut user_skill_rows = Vec::new();
     for (index, b) in BUILDERS.iter().enumerate() {
@@ -252,10 +265,14 @@ pub async fn run(db: &DatabaseConnection) -> Result<SeedSummary, SeedError> {
             );
         }
     }
-    let user_count = user_rows.len();
-    upsert(&txn, user_rows).await?;
-    upsert(&txn, user_skill_rows).await?;
+    let count = user_rows.len();
+    upsert(txn, user_rows).await?;
+    upsert(txn, user_skill_rows).await?;
+    Ok(count)
+}
 
+/// The projects and their confirmed collaborators. Returns how many projects.
+async fn seed_projects(txn: &DatabaseTransaction, ids: &mut Ids) -> Result<usize, SeedError> {
     let mut project_rows = Vec::new();
     let mut collaborator_rows = Vec::new();
     for (index, p) in PROJECTS.iter().enumerate() {
@@ -315,10 +332,14 @@ pub async fn run(db: &DatabaseConnection) -> Result<SeedSummary, SeedError> {
             );
         }
     }
-    let project_count = project_rows.len();
-    upsert(&txn, project_rows).await?;
-    upsert(&txn, collaborator_rows).await?;
+    let count = project_rows.len();
+    upsert(txn, project_rows).await?;
+    upsert(txn, collaborator_rows).await?;
+    Ok(count)
+}
 
+/// The tribes, their members (the owner first) and their open roles. Returns how many tribes.
+async fn seed_tribes(txn: &DatabaseTransaction, ids: &mut Ids) -> Result<usize, SeedError> {
     let mut tribe_rows = Vec::new();
     let mut member_rows = Vec::new();
     let mut role_rows = Vec::new();
@@ -378,11 +399,15 @@ pub async fn run(db: &DatabaseConnection) -> Result<SeedSummary, SeedError> {
             );
         }
     }
-    let tribe_count = tribe_rows.len();
-    upsert(&txn, tribe_rows).await?;
-    upsert(&txn, member_rows).await?;
-    upsert(&txn, role_rows).await?;
+    let count = tribe_rows.len();
+    upsert(txn, tribe_rows).await?;
+    upsert(txn, member_rows).await?;
+    upsert(txn, role_rows).await?;
+    Ok(count)
+}
 
+/// Who follows whom. Returns how many follows.
+async fn seed_follows(txn: &DatabaseTransaction, ids: &Ids) -> Result<usize, SeedError> {
     let mut follow_rows = Vec::new();
     for (follower, followee) in FOLLOWS {
         follow_rows.push(
@@ -394,85 +419,106 @@ pub async fn run(db: &DatabaseConnection) -> Result<SeedSummary, SeedError> {
             .into_active_model(),
         );
     }
-    let follow_count = follow_rows.len();
-    upsert(&txn, follow_rows).await?;
+    let count = follow_rows.len();
+    upsert(txn, follow_rows).await?;
+    Ok(count)
+}
 
+/// The prototype feed, written through [`Event::row`] as the domain writes every event, so a
+/// seeded event has the metadata of the same event made in the app. Returns how many events.
+async fn seed_feed(txn: &DatabaseTransaction, ids: &Ids) -> Result<usize, SeedError> {
     let mut event_rows = Vec::new();
     for (index, e) in EVENTS.iter().enumerate() {
         let at = event_time(index);
-        let actor = BUILDERS.iter().find(|b| b.username == e.actor).ok_or_else(|| {
-            SeedError::UnknownReference { kind: "builder", key: e.actor.to_owned() }
-        })?;
-        let (target_type, target_id, metadata) = event_target(e, actor, &ids)?;
+        let event = event_of(index, e, ids)?;
+        let actor_id = ids.user(e.actor)?;
         event_rows.push(
-            feed_event::Model {
-                id: seed_id("feed_event", &index.to_string(), at),
-                event_type: match e.kind {
-                    EventKind::ProjectCreated => EventType::ProjectCreated,
-                    EventKind::ProjectShipped => EventType::ProjectShipped,
-                    EventKind::CollaborationConfirmed => EventType::CollaborationConfirmed,
-                    EventKind::TribeCreated => EventType::TribeCreated,
-                    EventKind::MemberJoinedTribe => EventType::MemberJoinedTribe,
-                    EventKind::BuilderJoined => EventType::BuilderJoined,
-                },
-                actor_id: ids.user(e.actor)?,
-                target_type,
-                target_id,
-                metadata,
-                created_at: tz(at),
-            }
-            .into_active_model(),
+            event
+                .row(seed_id("feed_event", &index.to_string(), at), &actor_id, tz(at))
+                .into_active_model(),
         );
     }
-    let event_count = event_rows.len();
-    upsert(&txn, event_rows).await?;
+    let count = event_rows.len();
+    upsert(txn, event_rows).await?;
+    Ok(count)
+}
 
-    txn.commit().await?;
-    Ok(SeedSummary {
-        skills: skill_count,
-        users: user_count,
-        projects: project_count,
-        tribes: tribe_count,
-        feed_events: event_count,
-        follows: follow_count,
+/// The event of the `index`th seeded feed entry, as of the prototype data.
+fn event_of(index: usize, e: &data::EventSeed, ids: &Ids) -> Result<Event, SeedError> {
+    let actor = builder(e.actor)?;
+    Ok(match (&e.kind, &e.target) {
+        (EventKind::ProjectCreated, Target::Project(key)) => {
+            Event::ProjectCreated(project_card(key, ids)?)
+        }
+        (EventKind::ProjectShipped, Target::Project(key)) => {
+            Event::ProjectShipped(project_card(key, ids)?)
+        }
+        (EventKind::CollaborationConfirmed, Target::Project(key)) => {
+            let p = project_seed(key)?;
+            Event::CollaborationConfirmed {
+                project: project_card(key, ids)?,
+                owner_name: builder(p.owner)?.display_name.to_owned(),
+                collaborator_name: actor.display_name.to_owned(),
+                role: p
+                    .collaborators
+                    .iter()
+                    .find(|(u, _)| *u == e.actor)
+                    .map(|(_, r)| (*r).to_owned()),
+            }
+        }
+        (EventKind::TribeCreated, Target::Tribe(key)) => {
+            let t = tribe_seed(key)?;
+            Event::TribeCreated {
+                tribe_id: ids.tribe(key)?,
+                name: t.name.to_owned(),
+                mission: Some(t.mission.to_owned()),
+            }
+        }
+        (EventKind::MemberJoinedTribe, Target::Tribe(key)) => {
+            let t = tribe_seed(key)?;
+            Event::MemberJoinedTribe {
+                tribe_id: ids.tribe(key)?,
+                tribe_name: t.name.to_owned(),
+                member_name: actor.display_name.to_owned(),
+                // The seeded members joined without asking for one of the open roles.
+                role: None,
+            }
+        }
+        (EventKind::BuilderJoined, Target::Actor) => Event::BuilderJoined {
+            user_id: ids.user(e.actor)?,
+            display_name: actor.display_name.to_owned(),
+            headline: Some(actor.headline.to_owned()),
+        },
+        _ => return Err(SeedError::WrongTarget { index }),
     })
 }
 
-/// The target of a seeded event and the metadata a feed card shows without another query.
-fn event_target(
-    e: &data::EventSeed,
-    actor: &data::Builder,
-    ids: &Ids,
-) -> Result<(TargetType, String, Value), SeedError> {
-    Ok(match e.target {
-        Target::Project(key) => {
-            let p = PROJECTS.iter().find(|p| p.key == key).ok_or_else(|| {
-                SeedError::UnknownReference { kind: "project", key: key.to_owned() }
-            })?;
-            let mut metadata = json!({ "projectTitle": p.title, "techStack": p.tech_stack });
-            if matches!(e.kind, EventKind::CollaborationConfirmed) {
-                let owner = BUILDERS.iter().find(|b| b.username == p.owner);
-                let role = p.collaborators.iter().find(|(u, _)| *u == e.actor).map(|(_, r)| *r);
-                metadata["ownerName"] = json!(owner.map(|o| o.display_name));
-                metadata["collaboratorName"] = json!(actor.display_name);
-                metadata["role"] = json!(role);
-            }
-            (TargetType::Project, ids.project(key)?, metadata)
-        }
-        Target::Tribe(key) => {
-            let t = TRIBES.iter().find(|t| t.key == key).ok_or_else(|| {
-                SeedError::UnknownReference { kind: "tribe", key: key.to_owned() }
-            })?;
-            let metadata = match e.kind {
-                EventKind::TribeCreated => json!({ "tribeName": t.name, "mission": t.mission }),
-                _ => json!({ "tribeName": t.name, "memberName": actor.display_name }),
-            };
-            (TargetType::Tribe, ids.tribe(key)?, metadata)
-        }
-        Target::Actor => (
-            TargetType::User,
-            ids.user(e.actor)?,
-            json!({ "displayName": actor.display_name, "headline": actor.headline }),
-        ),
+fn project_card(key: &str, ids: &Ids) -> Result<ProjectCard, SeedError> {
+    let p = project_seed(key)?;
+    Ok(ProjectCard {
+        project_id: ids.project(key)?,
+        title: p.title.to_owned(),
+        tech_stack: p.tech_stack.iter().map(|s| (*s).to_owned()).collect(),
     })
+}
+
+fn builder(username: &str) -> Result<&'static data::Builder, SeedError> {
+    BUILDERS
+        .iter()
+        .find(|b| b.username == username)
+        .ok_or_else(|| SeedError::UnknownReference { kind: "builder", key: username.to_owned() })
+}
+
+fn project_seed(key: &str) -> Result<&'static data::ProjectSeed, SeedError> {
+    PROJECTS
+        .iter()
+        .find(|p| p.key == key)
+        .ok_or_else(|| SeedError::UnknownReference { kind: "project", key: key.to_owned() })
+}
+
+fn tribe_seed(key: &str) -> Result<&'static data::TribeSeed, SeedError> {
+    TRIBES
+        .iter()
+        .find(|t| t.key == key)
+        .ok_or_else(|| SeedError::UnknownReference { kind: "tribe", key: key.to_owned() })
 }

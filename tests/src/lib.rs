@@ -12,9 +12,11 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
+use sea_orm::sqlx::error::DatabaseError;
 use sea_orm::sqlx::{AssertSqlSafe, Connection, PgConnection};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
+    Statement,
 };
 use sea_orm_migration::MigratorTrait;
 use serde_json::{Value, json};
@@ -290,6 +292,224 @@ impl TestApp {
 
     pub async fn rows(&self, sql: &str) -> Vec<String> {
         query_lines(&self.app.db, sql).await
+    }
+
+    /// Runs SQL that returns nothing (one or more statements); panics with the SQL and the error
+    /// if it fails.
+    pub async fn execute(&self, sql: &str) {
+        self.app.db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Runs SQL that must fail; returns what PostgreSQL reported. Panics if it succeeded, or if it
+    /// failed for another reason than the database refusing it.
+    pub async fn execute_err(&self, sql: &str) -> SqlError {
+        match self.app.db.execute_unprepared(sql).await {
+            Ok(_) => panic!("{sql}: succeeded, but an error was expected"),
+            Err(e) => sql_error(&e),
+        }
+    }
+
+    /// `SELECT count(*) FROM <from>`: `from` is what follows FROM, joins and WHERE included,
+    /// e.g. `app.count("follows WHERE follower_id = '…'")`.
+    pub async fn count(&self, from: &str) -> i64 {
+        self.count_rows(&format!("SELECT count(*) FROM {from}")).await
+    }
+
+    /// Runs `sql`, whose first column of its one row is a count (a bigint), and returns it.
+    pub async fn count_rows(&self, sql: &str) -> i64 {
+        self.app
+            .db
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .unwrap_or_else(|| panic!("{sql}: no row"))
+            .try_get_by_index::<i64>(0)
+            .unwrap_or_else(|e| panic!("{sql}: not a bigint count: {e}"))
+    }
+
+    /// POST /graphql anonymously, asserting success ([`assert_ok`]); returns the `data`.
+    pub async fn graphql_ok(&self, query: &str, variables: Value) -> Value {
+        ok_data(query, self.graphql(query, variables).await)
+    }
+
+    /// A client that sends the session's access token with every request.
+    pub fn as_user<'a>(&'a self, session: &'a Session) -> Client<'a> {
+        Client { app: self, session }
+    }
+
+    /// Every page of a connection, anonymously: see [`TestApp::pages_as`].
+    pub async fn pages(&self, query: &str, variables: Value, path: &str) -> Vec<Value> {
+        self.pages_as(None, query, variables, path).await
+    }
+
+    /// Every node of a connection, page after page, anonymously: see [`TestApp::pages_as`].
+    pub async fn all_nodes(&self, query: &str, variables: Value, path: &str) -> Vec<Value> {
+        all_nodes(&self.pages(query, variables, path).await)
+    }
+
+    /// Follows a connection page by page and returns each page's connection object (`edges`,
+    /// `pageInfo`, …), first to last.
+    ///
+    /// `query` takes `$first` and `$after` and selects `pageInfo { hasNextPage endCursor }`;
+    /// `variables` holds `first` and any other variables, and an `after` to start from (none:
+    /// the first page). `path` is where the connection is under `data`, dot-separated:
+    /// `"feed"`, `"user.following"`. Every page must succeed; more than [`MAX_PAGES`] pages is
+    /// taken as a cursor that does not advance, and panics.
+    pub async fn pages_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        mut variables: Value,
+        path: &str,
+    ) -> Vec<Value> {
+        assert!(variables.is_object(), "variables must be an object: {variables}");
+        let mut pages = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let response = match token {
+                Some(token) => self.graphql_as(token, query, variables.clone()).await,
+                None => self.graphql(query, variables.clone()).await,
+            };
+            let connection = path.split('.').fold(assert_ok(&response), |value, key| &value[key]);
+            assert!(connection["edges"].is_array(), "no connection at {path}: {response}");
+            let has_next = connection["pageInfo"]["hasNextPage"].as_bool().unwrap_or_else(|| {
+                panic!("{path}: no pageInfo.hasNextPage (the query must select it): {response}")
+            });
+            let end_cursor = connection["pageInfo"]["endCursor"].clone();
+            pages.push(connection.clone());
+            if !has_next {
+                return pages;
+            }
+            assert!(end_cursor.is_string(), "{path}: a next page but no endCursor: {response}");
+            variables["after"] = end_cursor;
+        }
+        panic!("{path}: more than {MAX_PAGES} pages of {query} with {variables}");
+    }
+
+    /// Sends the requests at once, each on its own task through a clone of the router, and
+    /// returns the responses in the requests' order.
+    pub async fn send_concurrently(&self, requests: Vec<Request<Body>>) -> Vec<HttpResponse> {
+        let tasks: Vec<_> = requests
+            .into_iter()
+            .map(|request| tokio::spawn(send(self.app.router(), request)))
+            .collect();
+        let mut responses = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            responses.push(task.await.expect("a request task panicked"));
+        }
+        responses
+    }
+
+    /// `n` requests at once, the `i`th made by `request(i)` (e.g. [`graphql_request`] or
+    /// [`Client::request`]); their JSON responses in order.
+    pub async fn concurrently(
+        &self,
+        n: usize,
+        request: impl FnMut(usize) -> Request<Body>,
+    ) -> Vec<Value> {
+        let requests: Vec<Request<Body>> = (0..n).map(request).collect();
+        self.send_concurrently(requests).await.iter().map(HttpResponse::json).collect()
+    }
+}
+
+/// The most pages [`TestApp::pages_as`] follows before it gives up.
+pub const MAX_PAGES: usize = 100;
+
+/// A client bound to a session: [`TestApp::as_user`].
+#[derive(Clone, Copy)]
+pub struct Client<'a> {
+    pub app: &'a TestApp,
+    pub session: &'a Session,
+}
+
+impl Client<'_> {
+    /// POST /graphql with the session's access token; the whole JSON response.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.app.graphql_as(&self.session.access_token, query, variables).await
+    }
+
+    /// POST /graphql with the session's access token, asserting success ([`assert_ok`]);
+    /// returns the `data`.
+    pub async fn graphql_ok(&self, query: &str, variables: Value) -> Value {
+        ok_data(query, self.graphql(query, variables).await)
+    }
+
+    /// The request [`Client::graphql`] sends, to send later (e.g. [`TestApp::concurrently`]).
+    pub fn request(&self, query: &str, variables: Value) -> Request<Body> {
+        let bearer = format!("Bearer {}", self.session.access_token);
+        graphql_request(query, variables, &[("authorization", bearer.as_str())])
+    }
+
+    /// Every page of a connection as this user: see [`TestApp::pages_as`].
+    pub async fn pages(&self, query: &str, variables: Value, path: &str) -> Vec<Value> {
+        self.app.pages_as(Some(self.session.access_token.as_str()), query, variables, path).await
+    }
+
+    /// Every node of a connection as this user: see [`TestApp::pages_as`].
+    pub async fn all_nodes(&self, query: &str, variables: Value, path: &str) -> Vec<Value> {
+        all_nodes(&self.pages(query, variables, path).await)
+    }
+}
+
+/// The `data` of a successful GraphQL response. Panics with the whole response if it has
+/// `errors` or no `data`, so that a failing step fails with its own error.
+#[track_caller]
+pub fn assert_ok(response: &Value) -> &Value {
+    let has_errors = response.get("errors").is_some_and(|errors| !errors.is_null());
+    if has_errors || response["data"].is_null() {
+        panic!("the request failed: {response}");
+    }
+    &response["data"]
+}
+
+fn ok_data(query: &str, mut response: Value) -> Value {
+    let has_errors = response.get("errors").is_some_and(|errors| !errors.is_null());
+    if has_errors || response["data"].is_null() {
+        panic!("the request failed: {response}\nquery: {query}");
+    }
+    response["data"].take()
+}
+
+/// The nodes of a connection object (`{ edges { node } }`), in order.
+pub fn nodes(connection: &Value) -> Vec<Value> {
+    connection["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a connection: {connection}"))
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect()
+}
+
+/// The nodes of every page, in order.
+pub fn all_nodes(pages: &[Value]) -> Vec<Value> {
+    pages.iter().flat_map(nodes).collect()
+}
+
+/// What PostgreSQL said when it refused a statement.
+#[derive(Debug, Clone)]
+pub struct SqlError {
+    /// The SQLSTATE, e.g. `23505` for a unique violation.
+    pub code: String,
+    /// The constraint (or unique index) that refused it, if one did.
+    pub constraint: Option<String>,
+    pub message: String,
+}
+
+/// The database's own error inside a SeaORM error; panics if it is another kind of error (a
+/// connection failure, say).
+pub fn sql_error(err: &DbErr) -> SqlError {
+    let (DbErr::Exec(RuntimeErr::SqlxError(source)) | DbErr::Query(RuntimeErr::SqlxError(source))) =
+        err
+    else {
+        panic!("not an error from the database: {err}");
+    };
+    let sea_orm::sqlx::Error::Database(db) = &**source else {
+        panic!("not an error from the database: {err}");
+    };
+    let db: &dyn DatabaseError = &**db;
+    SqlError {
+        code: DatabaseError::code(db).map(|code| code.into_owned()).unwrap_or_default(),
+        constraint: DatabaseError::constraint(db).map(str::to_owned),
+        message: DatabaseError::message(db).to_owned(),
     }
 }
 

@@ -19,9 +19,10 @@ pub async fn page(pool: &PgPool, viewer: Option<&str>, after: &str) -> anyhow::R
     let limit = 21_i64;
     let rows = match viewer {
         Some(viewer) => {
+            // The floor decodes rows with plain sqlx, which reads the enum column as text.
             let following = domain::feed::following_sql().replacen(
-                "SELECT e.* FROM",
-                "SELECT e.id, e.event_type::text, e.actor_id, e.target_type, e.target_id, e.metadata, e.created_at FROM",
+                "SELECT e.id, e.event_type, e.actor_id",
+                "SELECT e.id, e.event_type::text, e.actor_id",
                 1,
             );
             sqlx::query(sqlx::AssertSqlSafe(following))

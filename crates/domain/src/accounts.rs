@@ -1,17 +1,17 @@
 //! Accounts and sessions: register, login, refresh-token rotation, logout, password change.
 use chrono::Utc;
-use entity::enums::{EventType, TargetType};
 use entity::{refresh_token, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
     EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
-use serde_json::json;
 
 use crate::auth::tokens::{self, AccessToken};
+use crate::error::violated_unique_constraint;
+use crate::events::Event;
 use crate::rate_limit::Bucket;
-use crate::{DomainError, Services, events, new_id, validate};
+use crate::{ConflictReason, DomainError, Services, events, new_id, validate};
 
 /// What a successful authentication hands the client.
 pub struct Session {
@@ -60,9 +60,8 @@ pub async fn register(
         ..Default::default()
     };
     let user = user.insert(&txn).await.map_err(conflict_on_unique)?;
-    let metadata = json!({ "displayName": display_name, "headline": null });
-    events::record(&txn, EventType::BuilderJoined, &user.id, TargetType::User, &user.id, metadata)
-        .await?;
+    let joined = Event::BuilderJoined { user_id: user.id.clone(), display_name, headline: None };
+    events::record(&txn, &user.id, joined).await?;
     let session = start_session(services, &txn, user).await?;
     txn.commit().await?;
     Ok(session)
@@ -92,35 +91,24 @@ async fn ensure_free(
 }
 
 fn email_taken() -> DomainError {
-    DomainError::Conflict {
-        reason: "EMAIL_TAKEN",
-        message: "An account with this email already exists.".into(),
-    }
+    DomainError::conflict(ConflictReason::EmailTaken, "An account with this email already exists.")
 }
 
 fn username_taken() -> DomainError {
-    DomainError::Conflict { reason: "USERNAME_TAKEN", message: "This username is taken.".into() }
+    DomainError::conflict(ConflictReason::UsernameTaken, "This username is taken.")
 }
 
 /// Turns a unique violation from the users table into the CONFLICT naming the field.
 pub(crate) fn conflict_on_unique(err: sea_orm::DbErr) -> DomainError {
-    if let Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
-        // Constraint names: users_email_key, users_github_username_key, users_username_key,
-        // users_username_lower_key. github_username first: it contains "username".
-        if detail.contains("github_username") {
-            return DomainError::Conflict {
-                reason: "GITHUB_USERNAME_TAKEN",
-                message: "Another builder has linked this GitHub username.".into(),
-            };
-        }
-        if detail.contains("email") {
-            return email_taken();
-        }
-        if detail.contains("username") {
-            return username_taken();
-        }
+    match violated_unique_constraint(&err).as_deref() {
+        Some("users_github_username_key") => DomainError::conflict(
+            ConflictReason::GithubUsernameTaken,
+            "Another builder has linked this GitHub username.",
+        ),
+        Some("users_email_key") => email_taken(),
+        Some("users_username_key" | "users_username_lower_key") => username_taken(),
+        _ => DomainError::from(err),
     }
-    DomainError::from(err)
 }
 
 /// Issues an access token and a new refresh token (stored hashed) for `user`.

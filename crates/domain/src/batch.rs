@@ -7,7 +7,6 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use entity::enums::{CollaboratorStatus, MemberStatus};
 use entity::{
     project, project_collaborator, skill, tribe, tribe_member, tribe_open_role, user, user_skill,
 };
@@ -17,7 +16,8 @@ use sea_orm::{
     Statement,
 };
 
-use crate::{DomainError, Services};
+use crate::visibility::{CollaboratorList, MemberList};
+use crate::{DomainError, Services, sql};
 
 type Result<T> = std::result::Result<T, DomainError>;
 
@@ -96,11 +96,11 @@ pub async fn tribes_with_owner(
         .collect())
 }
 
-/// Each project's collaborators in `status` with their users, in the order they were invited.
+/// Each project's collaborations that `list` shows, with their users, in the order they were invited.
 pub async fn collaborators_of_projects(
     services: &Services,
     project_ids: &[String],
-    status: CollaboratorStatus,
+    list: CollaboratorList,
 ) -> Result<HashMap<String, List<(Arc<project_collaborator::Model>, Arc<user::Model>)>>> {
     let rows = project_collaborator::Entity::find()
         .find_also_related(user::Entity)
@@ -108,7 +108,7 @@ pub async fn collaborators_of_projects(
             Expr::col((project_collaborator::Entity, project_collaborator::Column::ProjectId))
                 .eq(any(project_ids)),
         )
-        .filter(project_collaborator::Column::Status.eq(status))
+        .filter(project_collaborator::Column::Status.eq(list.status()))
         .order_by_asc(project_collaborator::Column::InvitedAt)
         .all(&services.db)
         .await?;
@@ -119,16 +119,16 @@ pub async fn collaborators_of_projects(
     ))
 }
 
-/// Each tribe's members in `status` (the owner first) with their users, in the order they asked.
+/// Each tribe's memberships that `list` shows (the owner first) with their users, in the order they asked.
 pub async fn members_of_tribes(
     services: &Services,
     tribe_ids: &[String],
-    status: MemberStatus,
+    list: MemberList,
 ) -> Result<HashMap<String, List<(Arc<tribe_member::Model>, Arc<user::Model>)>>> {
     let rows = tribe_member::Entity::find()
         .find_also_related(user::Entity)
         .filter(Expr::col((tribe_member::Entity, tribe_member::Column::TribeId)).eq(any(tribe_ids)))
-        .filter(tribe_member::Column::Status.eq(status))
+        .filter(tribe_member::Column::Status.eq(list.status()))
         .order_by_asc(tribe_member::Column::Role)
         .order_by_asc(tribe_member::Column::RequestedAt)
         .all(&services.db)
@@ -161,7 +161,7 @@ pub async fn tribes_of_users(
     let rows = tribe_member::Entity::find()
         .find_also_related(tribe::Entity)
         .filter(Expr::col((tribe_member::Entity, tribe_member::Column::UserId)).eq(any(user_ids)))
-        .filter(tribe_member::Column::Status.eq(MemberStatus::Active))
+        .filter(tribe_member::Column::Status.eq(MemberList::Active.status()))
         .order_by_desc(tribe_member::Column::TribeId)
         .all(&services.db)
         .await?;
@@ -179,7 +179,7 @@ pub async fn collaborations_of_users(
             Expr::col((project_collaborator::Entity, project_collaborator::Column::UserId))
                 .eq(any(user_ids)),
         )
-        .filter(project_collaborator::Column::Status.eq(CollaboratorStatus::Confirmed))
+        .filter(project_collaborator::Column::Status.eq(CollaboratorList::Confirmed.status()))
         .order_by_desc(project_collaborator::Column::ProjectId)
         .all(&services.db)
         .await?;
@@ -210,10 +210,7 @@ pub async fn follow_counts(
 ) -> Result<HashMap<String, FollowCounts>> {
     let rows = FollowCountRow::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT k.id,
-                (SELECT count(*) FROM follows f WHERE f.followee_id = k.id) AS followers,
-                (SELECT count(*) FROM follows f WHERE f.follower_id = k.id) AS following
-         FROM unnest($1::text[]) AS k(id)",
+        sql::FOLLOW_COUNTS,
         [user_ids.to_vec().into()],
     ))
     .all(&services.db)
@@ -237,7 +234,7 @@ pub async fn followed_by(
 ) -> Result<HashSet<String>> {
     let rows = Followee::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT followee_id FROM follows WHERE follower_id = $1 AND followee_id = ANY($2)",
+        sql::FOLLOWED_BY,
         [viewer_id.into(), user_ids.to_vec().into()],
     ))
     .all(&services.db)
@@ -259,14 +256,7 @@ pub async fn projects_of_owners(
     }
     let statement = Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT k.ord - 1 AS key_index, p.*
-         FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS k(owner_id, before, lim, ord)
-         CROSS JOIN LATERAL (
-             SELECT * FROM projects p
-             WHERE p.owner_id = k.owner_id AND p.id < k.before
-             ORDER BY p.id DESC LIMIT k.lim
-         ) p
-         ORDER BY k.ord, p.id DESC",
+        sql::PROJECTS_OF_OWNERS,
         [owners.into(), befores.into(), limits.into()],
     );
     let rows = services.db.query_all_raw(statement).await?;

@@ -12,9 +12,9 @@ pub enum DomainError {
     Forbidden(String),
     #[error("authentication required")]
     Unauthenticated,
-    /// A state conflict; `reason` is a stable machine-readable code such as `USERNAME_TAKEN`.
+    /// A state conflict; `reason` says which, for a client to act on.
     #[error("{message}")]
-    Conflict { reason: &'static str, message: String },
+    Conflict { reason: ConflictReason, message: String },
     /// Bad input; `field` names the offending input field.
     #[error("{message}")]
     InvalidInput { field: String, message: String },
@@ -27,6 +27,61 @@ pub enum DomainError {
     Internal(#[source] Cause),
 }
 
+/// Why a request conflicts with the state of things: `extensions.reason` of a CONFLICT error. The
+/// GraphQL schema documents every value (`enum ConflictReason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConflictReason {
+    EmailTaken,
+    UsernameTaken,
+    GithubUsernameTaken,
+    GithubRepoTaken,
+    FollowLimitReached,
+    InvalidState,
+    AlreadyInvited,
+    AlreadyAnswered,
+    NotRecruiting,
+    RoleFilled,
+    TribeFull,
+    AlreadyRequested,
+    AlreadyDecided,
+}
+
+impl ConflictReason {
+    /// The stable machine-readable code, such as `USERNAME_TAKEN`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EmailTaken => "EMAIL_TAKEN",
+            Self::UsernameTaken => "USERNAME_TAKEN",
+            Self::GithubUsernameTaken => "GITHUB_USERNAME_TAKEN",
+            Self::GithubRepoTaken => "GITHUB_REPO_TAKEN",
+            Self::FollowLimitReached => "FOLLOW_LIMIT_REACHED",
+            Self::InvalidState => "INVALID_STATE",
+            Self::AlreadyInvited => "ALREADY_INVITED",
+            Self::AlreadyAnswered => "ALREADY_ANSWERED",
+            Self::NotRecruiting => "NOT_RECRUITING",
+            Self::RoleFilled => "ROLE_FILLED",
+            Self::TribeFull => "TRIBE_FULL",
+            Self::AlreadyRequested => "ALREADY_REQUESTED",
+            Self::AlreadyDecided => "ALREADY_DECIDED",
+        }
+    }
+}
+
+/// The unique constraint a database error violated, by name (SQLSTATE 23505), if that is what it
+/// was. Constraint names are part of the schema (migration/src/sql), unlike the error's wording.
+pub(crate) fn violated_unique_constraint(err: &sea_orm::DbErr) -> Option<String> {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return None;
+    };
+    let database = e.as_database_error()?;
+    if database.code().as_deref() != Some("23505") {
+        return None;
+    }
+    database.constraint().map(str::to_owned)
+}
+
 /// An internal cause, kept for the logs.
 #[derive(Debug)]
 pub struct Cause(Box<dyn std::error::Error + Send + Sync>);
@@ -37,6 +92,24 @@ impl fmt::Display for Cause {
     }
 }
 
+impl Cause {
+    /// The cause and every cause beneath it, "outer: inner: …", for one log line.
+    pub fn chain(&self) -> String {
+        let mut text = self.0.to_string();
+        let mut next = self.0.source();
+        while let Some(cause) = next {
+            let line = cause.to_string();
+            // Wrappers often repeat their source's text; say each thing once.
+            if !text.ends_with(&line) {
+                text.push_str(": ");
+                text.push_str(&line);
+            }
+            next = cause.source();
+        }
+        text
+    }
+}
+
 impl std::error::Error for Cause {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.0.source()
@@ -44,6 +117,10 @@ impl std::error::Error for Cause {
 }
 
 impl DomainError {
+    pub fn conflict(reason: ConflictReason, message: impl Into<String>) -> Self {
+        Self::Conflict { reason, message: message.into() }
+    }
+
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::Internal(Cause(cause.into()))
     }

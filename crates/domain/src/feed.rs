@@ -4,7 +4,7 @@ use sea_orm::{DbBackend, EntityTrait, Statement};
 
 use crate::auth::Viewer;
 use crate::pagination::{Cursor, Page, PageRequest};
-use crate::{DomainError, Services};
+use crate::{DomainError, Services, sql};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedScope {
@@ -13,36 +13,6 @@ pub enum FeedScope {
     /// Events by the viewer and the people they follow.
     Following,
 }
-
-/// Every event, newest first: a backward range scan of the primary key.
-const EVERYONE: &str = "SELECT * FROM feed_events WHERE id < $1 ORDER BY id DESC LIMIT $2";
-
-/// The viewer's and their followees' events, newest first. A viewer follows at most 100 people,
-/// so the candidates are a merge of at most 101 short backward scans of (actor_id, id DESC), each
-/// bounded by the page size: at most (followees + 1) × (first + 1) index entries however large the
-/// table grows. The scans read only ids (index-only), and just the page's `first + 1` rows are
-/// fetched from the table. (The obvious `actor_id = ANY(…) ORDER BY id DESC LIMIT n` reads every
-/// event of every followee and sorts them.)
-const FOLLOWING: &str = "
-SELECT e.* FROM (
-    SELECT candidate.id FROM (
-        SELECT $1::varchar COLLATE \"C\" AS actor_id
-        UNION ALL
-        SELECT followee_id FROM follows WHERE follower_id = $1
-    ) AS actors
-    CROSS JOIN LATERAL (
-        SELECT id FROM feed_events
-        WHERE actor_id = actors.actor_id AND id < $2
-        ORDER BY id DESC
-        LIMIT $3
-    ) AS candidate
-    ORDER BY candidate.id DESC
-    LIMIT $3
-) AS page
--- LIMIT 1 keeps this a lookup by primary key per page row, whatever the planner thinks of a
--- small table.
-CROSS JOIN LATERAL (SELECT * FROM feed_events f WHERE f.id = page.id LIMIT 1) AS e
-ORDER BY e.id DESC";
 
 pub async fn page(
     services: &Services,
@@ -55,14 +25,14 @@ pub async fn page(
     let statement = match scope {
         FeedScope::Everyone => Statement::from_sql_and_values(
             DbBackend::Postgres,
-            EVERYONE,
+            sql::FEED_EVERYONE,
             [before.into(), limit.into()],
         ),
         FeedScope::Following => {
             let viewer_id = viewer.require()?;
             Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                FOLLOWING,
+                sql::FEED_FOLLOWING,
                 [viewer_id.into(), before.into(), limit.into()],
             )
         }
@@ -71,9 +41,10 @@ pub async fn page(
     Ok(Page::from_rows(request, rows, |e| Cursor::Id(e.id.clone())))
 }
 
-/// The SQL of the FOLLOWING page, for EXPLAIN in the benchmark.
+/// The SQL of the FOLLOWING page ([`sql::FEED_FOLLOWING`]), for EXPLAIN in its test and the
+/// benchmark.
 pub fn following_sql() -> &'static str {
-    FOLLOWING
+    sql::FEED_FOLLOWING
 }
 
 /// What an `EXPLAIN (ANALYZE, FORMAT JSON)` plan read of the feed_events table: the evidence for

@@ -6,7 +6,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::{DomainError, Services};
+use crate::{ConflictReason, DomainError, Services};
 
 /// Follows `target_id`; idempotent. The cap holds under concurrency: the follower's row is locked
 /// for the transaction, so concurrent follows by one user are counted one after another.
@@ -37,12 +37,12 @@ pub async fn follow(
         follow::Entity::find().filter(follow::Column::FollowerId.eq(viewer_id)).count(&txn).await?;
     let cap = services.rules.max_follows;
     if count >= u64::from(cap) {
-        return Err(DomainError::Conflict {
-            reason: "FOLLOW_LIMIT_REACHED",
-            message: format!(
+        return Err(DomainError::conflict(
+            ConflictReason::FollowLimitReached,
+            format!(
                 "You already follow {cap} people, the most anyone can. Unfollow someone to follow someone new."
             ),
-        });
+        ));
     }
     follow::Entity::insert(follow::ActiveModel {
         follower_id: Set(viewer_id.to_owned()),

@@ -11,19 +11,23 @@ pub mod feed;
 pub mod follows;
 pub mod health;
 pub mod lists;
+pub mod membership;
 pub mod pagination;
 pub mod profile;
 pub mod projects;
 pub mod rate_limit;
+pub mod roles;
+pub mod sql;
 pub mod tribes;
 pub mod users;
 pub mod validate;
+pub mod visibility;
 
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-pub use error::DomainError;
+pub use error::{ConflictReason, DomainError};
 
 /// What every domain operation needs, built once at start-up and shared.
 #[derive(Clone)]
@@ -46,6 +50,14 @@ impl Default for Rules {
     fn default() -> Self {
         Self { max_follows: 100 }
     }
+}
+
+/// The strings of a JSON array column (`tech_stack`, `skills_needed`); anything else is skipped.
+pub fn json_strings(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 /// A new ULID: ids sort by creation time.

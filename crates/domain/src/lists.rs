@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use crate::pagination::{AFTER_NEWEST, Cursor, Page, PageRequest};
-use crate::{DomainError, Services};
+use crate::{DomainError, Services, sql};
 
 type Result<T> = std::result::Result<T, DomainError>;
 
@@ -116,16 +116,6 @@ struct FollowedAt {
     followed_at: DateTime<Utc>,
 }
 
-const FOLLOWERS: &str = "
-SELECT f.created_at AS followed_at, u.* FROM follows f JOIN users u ON u.id = f.follower_id
-WHERE f.followee_id = $1 AND (f.created_at, f.follower_id) < ($2, $3)
-ORDER BY f.created_at DESC, f.follower_id DESC LIMIT $4";
-
-const FOLLOWING: &str = "
-SELECT f.created_at AS followed_at, u.* FROM follows f JOIN users u ON u.id = f.followee_id
-WHERE f.follower_id = $1 AND (f.created_at, f.followee_id) < ($2, $3)
-ORDER BY f.created_at DESC, f.followee_id DESC LIMIT $4";
-
 /// A user's followers or followings, most recent follow first, keyset on (follow time, user id).
 pub async fn follows(
     services: &Services,
@@ -140,13 +130,13 @@ pub async fn follows(
             return Err(DomainError::invalid("after", "This cursor belongs to another list."));
         }
     };
-    let sql = match direction {
-        FollowDirection::Followers => FOLLOWERS,
-        FollowDirection::Following => FOLLOWING,
+    let text = match direction {
+        FollowDirection::Followers => sql::FOLLOWERS_PAGE,
+        FollowDirection::Following => sql::FOLLOWING_PAGE,
     };
     let statement = Statement::from_sql_and_values(
         DbBackend::Postgres,
-        sql,
+        text,
         [user_id.into(), at.into(), id.into(), (request.limit() as i64).into()],
     );
     let mut rows = Vec::new();

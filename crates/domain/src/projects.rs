@@ -1,7 +1,7 @@
 //! Projects and collaboration. Only the owner changes a project; only the invited builder answers
 //! an invitation. Every change is one transaction with the feed event it records.
 use chrono::Utc;
-use entity::enums::{CollaboratorStatus, EventType, ProjectStatus, TargetType};
+use entity::enums::{CollaboratorStatus, ProjectStatus, TargetType};
 use entity::{project, project_collaborator, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -9,8 +9,10 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::error::violated_unique_constraint;
+use crate::events::{Event, ProjectCard};
 use crate::profile::Change;
-use crate::{DomainError, Services, events, new_id, validate};
+use crate::{ConflictReason, DomainError, Services, events, new_id, validate};
 
 type Result<T> = std::result::Result<T, DomainError>;
 
@@ -28,13 +30,11 @@ pub struct ProjectInput {
 }
 
 fn conflict_on_repo(err: sea_orm::DbErr) -> DomainError {
-    if let Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) = err.sql_err()
-        && detail.contains("github_repo_full_name")
-    {
-        return DomainError::Conflict {
-            reason: "GITHUB_REPO_TAKEN",
-            message: "Another project already links this GitHub repository.".into(),
-        };
+    if violated_unique_constraint(&err).as_deref() == Some("projects_github_repo_full_name_key") {
+        return DomainError::conflict(
+            ConflictReason::GithubRepoTaken,
+            "Another project already links this GitHub repository.",
+        );
     }
     DomainError::from(err)
 }
@@ -80,10 +80,6 @@ fn apply(active: &mut project::ActiveModel, input: ProjectInput) -> Result<()> {
     Ok(())
 }
 
-fn card(project: &project::Model) -> serde_json::Value {
-    json!({ "projectTitle": project.title, "techStack": project.tech_stack })
-}
-
 pub async fn create(
     services: &Services,
     owner_id: &str,
@@ -107,15 +103,7 @@ pub async fn create(
     apply(&mut active, input)?;
     let txn = services.db.begin().await?;
     let project = active.insert(&txn).await.map_err(conflict_on_repo)?;
-    events::record(
-        &txn,
-        EventType::ProjectCreated,
-        owner_id,
-        TargetType::Project,
-        &project.id,
-        card(&project),
-    )
-    .await?;
+    events::record(&txn, owner_id, Event::ProjectCreated(ProjectCard::of(&project))).await?;
     txn.commit().await?;
     Ok(project)
 }
@@ -163,23 +151,15 @@ pub async fn ship(
     if project.status != ProjectStatus::InProgress {
         let state =
             if project.status == ProjectStatus::Shipped { "already shipped" } else { "archived" };
-        return Err(DomainError::Conflict {
-            reason: "INVALID_STATE",
-            message: format!("This project is {state}."),
-        });
+        return Err(DomainError::conflict(
+            ConflictReason::InvalidState,
+            format!("This project is {state}."),
+        ));
     }
     let mut active: project::ActiveModel = project.into();
     active.status = Set(ProjectStatus::Shipped);
     let project = active.update(&txn).await?;
-    events::record(
-        &txn,
-        EventType::ProjectShipped,
-        viewer_id,
-        TargetType::Project,
-        &project.id,
-        card(&project),
-    )
-    .await?;
+    events::record(&txn, viewer_id, Event::ProjectShipped(ProjectCard::of(&project))).await?;
     txn.commit().await?;
     Ok(project)
 }
@@ -192,10 +172,10 @@ pub async fn archive(
     let txn = services.db.begin().await?;
     let project = owned(&txn, viewer_id, project_id).await?;
     if project.status == ProjectStatus::Archived {
-        return Err(DomainError::Conflict {
-            reason: "INVALID_STATE",
-            message: "This project is already archived.".into(),
-        });
+        return Err(DomainError::conflict(
+            ConflictReason::InvalidState,
+            "This project is already archived.",
+        ));
     }
     let mut active: project::ActiveModel = project.into();
     active.status = Set(ProjectStatus::Archived);
@@ -251,10 +231,10 @@ pub async fn invite(
             } else {
                 "already a collaborator"
             };
-            return Err(DomainError::Conflict {
-                reason: "ALREADY_INVITED",
-                message: format!("This builder is {state}."),
-            });
+            return Err(DomainError::conflict(
+                ConflictReason::AlreadyInvited,
+                format!("This builder is {state}."),
+            ));
         }
         Some(declined) => {
             let mut active: project_collaborator::ActiveModel = declined.into();
@@ -297,10 +277,10 @@ pub async fn respond(
         .await?
         .ok_or(DomainError::NotFound { what: "invitation" })?;
     if invitation.status != CollaboratorStatus::Pending {
-        return Err(DomainError::Conflict {
-            reason: "ALREADY_ANSWERED",
-            message: "This invitation has already been answered.".into(),
-        });
+        return Err(DomainError::conflict(
+            ConflictReason::AlreadyAnswered,
+            "This invitation has already been answered.",
+        ));
     }
     let role = invitation.role.clone();
     let mut active: project_collaborator::ActiveModel = invitation.into();
@@ -316,23 +296,20 @@ pub async fn respond(
             .filter(user::Column::Id.is_in([project.owner_id.clone(), viewer_id.to_owned()]))
             .all(&txn)
             .await?;
-        let name = |id: &str| names.iter().find(|u| u.id == id).map(|u| u.display_name.clone());
-        let metadata = json!({
-            "projectTitle": project.title,
-            "techStack": project.tech_stack,
-            "ownerName": name(&project.owner_id),
-            "collaboratorName": name(viewer_id),
-            "role": role,
-        });
-        events::record(
-            &txn,
-            EventType::CollaborationConfirmed,
-            viewer_id,
-            TargetType::Project,
-            project_id,
-            metadata,
-        )
-        .await?;
+        let name = |id: &str| {
+            names
+                .iter()
+                .find(|u| u.id == id)
+                .map(|u| u.display_name.clone())
+                .ok_or(DomainError::NotFound { what: "user" })
+        };
+        let confirmed = Event::CollaborationConfirmed {
+            project: ProjectCard::of(&project),
+            owner_name: name(&project.owner_id)?,
+            collaborator_name: name(viewer_id)?,
+            role,
+        };
+        events::record(&txn, viewer_id, confirmed).await?;
     }
     txn.commit().await?;
     Ok(answered)

@@ -2,6 +2,7 @@
 use entity::user;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::visibility::{CollaboratorList, MemberList};
 use crate::{DomainError, Services};
 
 /// Usernames are unique case-insensitively.
@@ -21,11 +22,10 @@ pub async fn pending_invitations(
     services: &Services,
     user_id: &str,
 ) -> Result<Vec<entity::project_collaborator::Model>, DomainError> {
-    use entity::enums::CollaboratorStatus;
     use entity::project_collaborator;
     Ok(project_collaborator::Entity::find()
         .filter(project_collaborator::Column::UserId.eq(user_id))
-        .filter(project_collaborator::Column::Status.eq(CollaboratorStatus::Pending))
+        .filter(project_collaborator::Column::Status.eq(CollaboratorList::Pending.status()))
         .order_by_desc(project_collaborator::Column::InvitedAt)
         .all(&services.db)
         .await?)
@@ -36,11 +36,10 @@ pub async fn pending_join_requests(
     services: &Services,
     user_id: &str,
 ) -> Result<Vec<entity::tribe_member::Model>, DomainError> {
-    use entity::enums::MemberStatus;
     use entity::tribe_member;
     Ok(tribe_member::Entity::find()
         .filter(tribe_member::Column::UserId.eq(user_id))
-        .filter(tribe_member::Column::Status.eq(MemberStatus::Pending))
+        .filter(tribe_member::Column::Status.eq(MemberList::Pending.status()))
         .order_by_desc(tribe_member::Column::RequestedAt)
         .all(&services.db)
         .await?)

@@ -6,12 +6,13 @@ mod limits;
 mod loaders;
 mod mutation;
 mod query;
-mod social;
 mod types;
 
 use async_graphql::{EmptySubscription, Schema};
 
-pub use error::{ErrorCode, ensure_error_codes, to_graphql_error};
+pub use error::{
+    ConflictReason, ErrorCode, INTERNAL_MESSAGE, ensure_error_codes, to_graphql_error,
+};
 pub use limits::{prepare, was_executed};
 pub use loaders::Loaders;
 pub use mutation::Mutation;
@@ -51,7 +52,7 @@ impl Default for Limits {
 }
 
 pub fn build_schema(services: domain::Services, limits: Limits) -> TribeSchema {
-    let mut builder = Schema::build(Query, Mutation::default(), EmptySubscription)
+    let mut builder = schema_builder()
         .data(services)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
@@ -73,5 +74,12 @@ pub(crate) fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation::default(), EmptySubscription).finish().sdl()
+    schema_builder().finish().sdl()
+}
+
+/// The schema's types. `ConflictReason` is named by no field (it is the value of
+/// `extensions.reason`), so it is registered for the schema to document it.
+fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query, Mutation::default(), EmptySubscription)
+        .register_output_type::<error::ConflictReason>()
 }

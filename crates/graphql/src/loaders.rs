@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use domain::batch::{self, FollowCounts, List};
+use domain::visibility::{CollaboratorList, MemberList};
 use domain::{DomainError, Services};
-use entity::enums::{CollaboratorStatus, MemberStatus};
 use entity::{project, project_collaborator, skill, tribe, tribe_member, tribe_open_role, user};
 
 /// A loader's failure, shared by every resolver that waited on the batch.
@@ -57,21 +57,21 @@ loader!(
 loader!(
     /// A project's confirmed collaborators with their users (one JOIN).
     CollaboratorsLoader, String => List<(Arc<project_collaborator::Model>, Arc<user::Model>)>,
-    |s, k| batch::collaborators_of_projects(s, k, CollaboratorStatus::Confirmed)
+    |s, k| batch::collaborators_of_projects(s, k, CollaboratorList::Confirmed)
 );
 loader!(
     /// A tribe's active members with their users (one JOIN).
-    MembersLoader, String => List<(Arc<tribe_member::Model>, Arc<user::Model>)>, |s, k| batch::members_of_tribes(s, k, MemberStatus::Active)
+    MembersLoader, String => List<(Arc<tribe_member::Model>, Arc<user::Model>)>, |s, k| batch::members_of_tribes(s, k, MemberList::Active)
 );
 loader!(
     /// A project's invitations not yet answered, with the invited users (one JOIN).
     InvitationsLoader, String => List<(Arc<project_collaborator::Model>, Arc<user::Model>)>,
-    |s, k| batch::collaborators_of_projects(s, k, CollaboratorStatus::Pending)
+    |s, k| batch::collaborators_of_projects(s, k, CollaboratorList::Pending)
 );
 loader!(
     /// A tribe's pending join requests, with the users asking (one JOIN).
     JoinRequestsLoader, String => List<(Arc<tribe_member::Model>, Arc<user::Model>)>,
-    |s, k| batch::members_of_tribes(s, k, MemberStatus::Pending)
+    |s, k| batch::members_of_tribes(s, k, MemberList::Pending)
 );
 loader!(
     /// A tribe's open roles.

@@ -6,66 +6,59 @@ async fn deleting_an_account_removes_everything_about_it_in_one_go() {
     let app = TestApp::seeded().await;
     let ada = app.register("ada").await;
     let bob = app.register("bob").await;
-    let as_ada = |q: &'static str, v: serde_json::Value| {
-        let app = &app;
-        let token = ada.access_token.clone();
-        async move { app.graphql_as(&token, q, v).await }
-    };
+    let as_ada = app.as_user(&ada);
+    let as_bob = app.as_user(&bob);
     // Ada builds a footprint: a project with a collaborator, a tribe with a member, follows both
     // ways, a membership of someone else's tribe, skills.
-    let project =
-        as_ada("mutation { createProject(input: {title: \"Engine\"}) { id } }", json!({})).await;
-    let pid = project["data"]["createProject"]["id"].as_str().unwrap().to_owned();
-    as_ada(
-        "mutation($p: ID!, $u: ID!) { inviteCollaborator(projectId: $p, userId: $u) { status } }",
-        json!({ "p": pid, "u": bob.user_id }),
-    )
-    .await;
-    app.graphql_as(
-        &bob.access_token,
-        "mutation($p: ID!) { respondToCollaboration(projectId: $p, accept: true) { status } }",
-        json!({ "p": pid }),
-    )
-    .await;
-    let tribe = as_ada("mutation { createTribe(input: {name: \"Room\"}) { id } }", json!({})).await;
-    let tid = tribe["data"]["createTribe"]["id"].as_str().unwrap().to_owned();
-    app.graphql_as(
-        &bob.access_token,
-        "mutation($t: ID!) { requestToJoinTribe(tribeId: $t) { status } }",
-        json!({ "t": tid }),
-    )
-    .await;
-    as_ada("mutation($t: ID!, $u: ID!) { decideMembership(tribeId: $t, userId: $u, approve: true) { status } }", json!({ "t": tid, "u": bob.user_id })).await;
-    as_ada("mutation($u: ID!) { follow(userId: $u) { id } }", json!({ "u": bob.user_id })).await;
-    app.graphql_as(
-        &bob.access_token,
-        "mutation($u: ID!) { follow(userId: $u) { id } }",
-        json!({ "u": ada.user_id }),
-    )
-    .await;
-    as_ada("mutation { setSkills(slugs: [\"rust\"]) { id } }", json!({})).await;
+    let project = as_ada
+        .graphql_ok("mutation { createProject(input: {title: \"Engine\"}) { id } }", json!({}))
+        .await;
+    let pid = project["createProject"]["id"].as_str().unwrap().to_owned();
+    as_ada
+        .graphql_ok(
+            "mutation($p: ID!, $u: ID!) { inviteCollaborator(projectId: $p, userId: $u) { status } }",
+            json!({ "p": pid, "u": bob.user_id }),
+        )
+        .await;
+    as_bob
+        .graphql_ok(
+            "mutation($p: ID!) { respondToCollaboration(projectId: $p, accept: true) { status } }",
+            json!({ "p": pid }),
+        )
+        .await;
+    let tribe = as_ada
+        .graphql_ok("mutation { createTribe(input: {name: \"Room\"}) { id } }", json!({}))
+        .await;
+    let tid = tribe["createTribe"]["id"].as_str().unwrap().to_owned();
+    as_bob
+        .graphql_ok(
+            "mutation($t: ID!) { requestToJoinTribe(tribeId: $t) { status } }",
+            json!({ "t": tid }),
+        )
+        .await;
+    as_ada.graphql_ok("mutation($t: ID!, $u: ID!) { decideMembership(tribeId: $t, userId: $u, approve: true) { status } }", json!({ "t": tid, "u": bob.user_id })).await;
+    as_ada
+        .graphql_ok("mutation($u: ID!) { follow(userId: $u) { id } }", json!({ "u": bob.user_id }))
+        .await;
+    as_bob
+        .graphql_ok("mutation($u: ID!) { follow(userId: $u) { id } }", json!({ "u": ada.user_id }))
+        .await;
+    as_ada.graphql_ok("mutation { setSkills(slugs: [\"rust\"]) { id } }", json!({})).await;
     let hospitality = app.rows("SELECT id AS line FROM tribes WHERE name = 'Hospitality OS'").await;
-    as_ada(
-        "mutation($t: ID!) { requestToJoinTribe(tribeId: $t) { status } }",
-        json!({ "t": hospitality[0] }),
-    )
-    .await;
+    as_ada
+        .graphql_ok(
+            "mutation($t: ID!) { requestToJoinTribe(tribeId: $t) { status } }",
+            json!({ "t": hospitality[0] }),
+        )
+        .await;
 
-    let wrong = as_ada("mutation { deleteAccount(password: \"not it\") }", json!({})).await;
+    let wrong = as_ada.graphql("mutation { deleteAccount(password: \"not it\") }", json!({})).await;
     assert_eq!(error_codes(&wrong), vec!["BAD_USER_INPUT"]);
     assert_eq!(wrong["errors"][0]["extensions"]["field"], "password");
-    assert_eq!(
-        app.rows(&format!("SELECT count(*)::text AS line FROM users WHERE id = '{}'", ada.user_id))
-            .await,
-        vec!["1"]
-    );
+    assert_eq!(app.count(&format!("users WHERE id = '{}'", ada.user_id)).await, 1);
 
-    let deleted = app
-        .graphql_as(
-            &ada.access_token,
-            "mutation($p: String!) { deleteAccount(password: $p) }",
-            json!({ "p": PASSWORD }),
-        )
+    let deleted = as_ada
+        .graphql("mutation($p: String!) { deleteAccount(password: $p) }", json!({ "p": PASSWORD }))
         .await;
     assert_eq!(deleted, json!({ "data": { "deleteAccount": true } }));
 
@@ -86,7 +79,7 @@ async fn deleting_an_account_removes_everything_about_it_in_one_go() {
         .await;
     assert!(traces.is_empty(), "left behind: {traces:?}");
     // Bob and the prototype data are untouched; Bob's own events stay.
-    assert_eq!(app.rows("SELECT count(*)::text AS line FROM users").await, vec!["11"]);
+    assert_eq!(app.count("users").await, 11);
     let bob_events = app
         .rows(&format!(
             "SELECT event_type::text AS line FROM feed_events WHERE actor_id = '{}' ORDER BY id",
@@ -95,7 +88,7 @@ async fn deleting_an_account_removes_everything_about_it_in_one_go() {
         .await;
     assert_eq!(bob_events, vec!["builder_joined"]);
     // The deleted account's token no longer finds a viewer, and it cannot sign in.
-    let viewer = app.graphql_as(&ada.access_token, "{ viewer { id } }", json!({})).await;
+    let viewer = as_ada.graphql("{ viewer { id } }", json!({})).await;
     assert_eq!(viewer, json!({ "data": { "viewer": null } }));
     let login = app.graphql("mutation { login(input: {login: \"ada\", password: \"correct horse battery\"}) { accessToken } }", json!({})).await;
     assert_eq!(error_codes(&login), vec!["BAD_USER_INPUT"]);

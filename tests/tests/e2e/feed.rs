@@ -1,5 +1,5 @@
 use serde_json::{Value, json};
-use tests::{TestApp, error_codes};
+use tests::{TestApp, all_nodes, error_codes};
 
 const FEED: &str = "query($scope: FeedScope, $first: Int, $after: String) {
     feed(scope: $scope, first: $first, after: $after) {
@@ -12,23 +12,25 @@ fn summaries(response: &Value) -> Vec<String> {
         .as_array()
         .unwrap_or_else(|| panic!("{response}"))
         .iter()
-        .map(|e| {
-            let n = &e["node"];
-            let target = &n["target"];
-            let label = target["title"]
-                .as_str()
-                .or(target["name"].as_str())
-                .or(target["username"].as_str())
-                .unwrap_or("-");
-            format!(
-                "{}|{}|{}|{}",
-                n["eventType"].as_str().unwrap(),
-                n["actor"]["username"].as_str().unwrap(),
-                target["__typename"].as_str().unwrap_or("-"),
-                label
-            )
-        })
+        .map(|e| summary(&e["node"]))
         .collect()
+}
+
+/// One event node as `TYPE|actor|TargetType|label`.
+fn summary(n: &Value) -> String {
+    let target = &n["target"];
+    let label = target["title"]
+        .as_str()
+        .or(target["name"].as_str())
+        .or(target["username"].as_str())
+        .unwrap_or("-");
+    format!(
+        "{}|{}|{}|{}",
+        n["eventType"].as_str().unwrap(),
+        n["actor"]["username"].as_str().unwrap(),
+        target["__typename"].as_str().unwrap_or("-"),
+        label
+    )
 }
 
 #[tokio::test]
@@ -42,21 +44,12 @@ async fn everyone_is_every_event_newest_first_and_pages_exactly() {
     assert_eq!(all[12], "BUILDER_JOINED|alexrivera|User|alexrivera");
     assert_eq!(all[14], "BUILDER_JOINED|aishapatel|User|aishapatel");
 
-    let mut paged = Vec::new();
-    let mut after = Value::Null;
-    let mut pages = 0;
-    loop {
-        let page = app.graphql(FEED, json!({ "first": 4, "after": after })).await;
-        paged.extend(summaries(&page));
-        pages += 1;
-        let info = &page["data"]["feed"]["pageInfo"];
-        assert_eq!(info["hasPreviousPage"], pages > 1);
-        if info["hasNextPage"] == false {
-            break;
-        }
-        after = info["endCursor"].clone();
+    let pages = app.pages(FEED, json!({ "first": 4 }), "feed").await;
+    for (i, page) in pages.iter().enumerate() {
+        assert_eq!(page["pageInfo"]["hasPreviousPage"], i > 0);
     }
-    assert_eq!(pages, 4);
+    assert_eq!(pages.len(), 4);
+    let paged: Vec<String> = all_nodes(&pages).iter().map(summary).collect();
     assert_eq!(paged, all);
 }
 
@@ -70,18 +63,9 @@ async fn paging_stays_exact_while_new_events_arrive() {
     for name in ["newcomer1", "newcomer2", "newcomer3"] {
         app.register(name).await;
     }
-    let mut rest = Vec::new();
-    let mut after = cursor;
-    loop {
-        let page = app.graphql(FEED, json!({ "first": 5, "after": after })).await;
-        rest.extend(summaries(&page));
-        if page["data"]["feed"]["pageInfo"]["hasNextPage"] == false {
-            break;
-        }
-        after = page["data"]["feed"]["pageInfo"]["endCursor"].clone();
-    }
+    let rest = app.all_nodes(FEED, json!({ "first": 5, "after": cursor }), "feed").await;
     let mut seen = summaries(&first);
-    seen.extend(rest);
+    seen.extend(rest.iter().map(summary));
     assert_eq!(seen, before, "no duplicates, no gaps");
     let now = summaries(&app.graphql(FEED, json!({ "first": 3 })).await);
     assert_eq!(now[0], "BUILDER_JOINED|newcomer3|User|newcomer3");
@@ -94,9 +78,9 @@ async fn following_is_the_viewer_and_their_followees_only() {
     assert_eq!(error_codes(&anonymous), vec!["UNAUTHENTICATED"]);
 
     let ada = app.register("ada").await;
-    app.rows(&format!(
+    app.execute(&format!(
         "INSERT INTO follows (follower_id, followee_id)
-         SELECT '{}', id FROM users WHERE username IN ('mayachen', 'priyasharma') RETURNING 'ok' AS line",
+         SELECT '{}', id FROM users WHERE username IN ('mayachen', 'priyasharma')",
         ada.user_id
     ))
     .await;
@@ -113,29 +97,18 @@ async fn following_is_the_viewer_and_their_followees_only() {
         ]
     );
     // Paging the FOLLOWING feed one by one gives the same.
-    let mut paged = Vec::new();
-    let mut after = Value::Null;
-    loop {
-        let page = app
-            .graphql_as(
-                &ada.access_token,
-                FEED,
-                json!({ "scope": "FOLLOWING", "first": 1, "after": after }),
-            )
-            .await;
-        paged.extend(summaries(&page));
-        if page["data"]["feed"]["pageInfo"]["hasNextPage"] == false {
-            break;
-        }
-        after = page["data"]["feed"]["pageInfo"]["endCursor"].clone();
-    }
+    let paged = app
+        .as_user(&ada)
+        .all_nodes(FEED, json!({ "scope": "FOLLOWING", "first": 1 }), "feed")
+        .await;
+    let paged: Vec<String> = paged.iter().map(summary).collect();
     assert_eq!(paged, summaries(&feed));
 }
 
 #[tokio::test]
 async fn a_deleted_target_is_null_not_an_error() {
     let app = TestApp::seeded().await;
-    app.rows("DELETE FROM projects WHERE title = 'AI Resume Builder' RETURNING 'ok' AS line").await;
+    app.execute("DELETE FROM projects WHERE title = 'AI Resume Builder'").await;
     let feed = app.graphql(FEED, json!({ "first": 1 })).await;
     assert!(feed["errors"].is_null(), "{feed}");
     assert_eq!(feed["data"]["feed"]["edges"][0]["node"]["target"], Value::Null);
@@ -150,23 +123,22 @@ async fn the_following_page_reads_at_most_followees_plus_one_times_page_rows() {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     let app = TestApp::seeded().await;
     let ada = app.register("ada").await;
-    app.rows(&format!(
+    app.execute(&format!(
         "INSERT INTO follows (follower_id, followee_id)
-         SELECT '{}', id FROM users WHERE username IN ('mayachen', 'priyasharma', 'tomnakamura') RETURNING 'ok' AS line",
+         SELECT '{}', id FROM users WHERE username IN ('mayachen', 'priyasharma', 'tomnakamura')",
         ada.user_id
     ))
     .await;
     // 300 events for each of the three followees and for three others.
-    app.rows(
+    app.execute(
         "INSERT INTO feed_events (id, event_type, actor_id, target_type, target_id, metadata)
          SELECT '01N' || lpad(to_hex(u.n * 1000 + g), 23, '0'), 'builder_joined', u.id, 'user', u.id, '{}'
          FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM users
                WHERE username IN ('mayachen', 'priyasharma', 'tomnakamura', 'sarahkim', 'jamesokafor', 'alexrivera')) u,
-              generate_series(1, 300) g
-         RETURNING 'ok' AS line",
+              generate_series(1, 300) g",
     )
     .await;
-    app.app.db.execute_unprepared("VACUUM ANALYZE feed_events").await.unwrap();
+    app.execute("VACUUM ANALYZE feed_events").await;
     let first = 20_i64;
     let explain = format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", domain::feed::following_sql());
     let rows = app

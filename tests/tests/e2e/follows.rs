@@ -1,5 +1,5 @@
-use serde_json::{Value, json};
-use tests::{TestApp, error_codes, graphql_request, send};
+use serde_json::json;
+use tests::{TestApp, error_codes};
 
 const FOLLOW: &str =
     "mutation($id: ID!) { follow(userId: $id) { username followerCount viewerFollows } }";
@@ -21,7 +21,7 @@ async fn follow_and_unfollow_are_idempotent_and_return_the_updated_user() {
         again["data"]["follow"],
         json!({ "username": "bob", "followerCount": 1, "viewerFollows": true })
     );
-    assert_eq!(app.rows("SELECT count(*)::text AS line FROM follows").await, vec!["1"]);
+    assert_eq!(app.count("follows").await, 1);
 
     let unfollowed =
         app.graphql_as(&ada.access_token, UNFOLLOW, json!({ "id": bob.user_id })).await;
@@ -31,7 +31,7 @@ async fn follow_and_unfollow_are_idempotent_and_return_the_updated_user() {
     );
     let again = app.graphql_as(&ada.access_token, UNFOLLOW, json!({ "id": bob.user_id })).await;
     assert!(again["errors"].is_null(), "{again}");
-    assert_eq!(app.rows("SELECT count(*)::text AS line FROM follows").await, vec!["0"]);
+    assert_eq!(app.count("follows").await, 0);
 }
 
 #[tokio::test]
@@ -66,22 +66,17 @@ async fn the_follow_cap_holds_under_concurrency() {
         values.push(format!("('{id}', 'u{i}@test.dev', 'u{i:03}', 'U {i}')"));
         ids.push(id);
     }
-    app.rows(&format!(
-        "INSERT INTO users (id, email, username, display_name) VALUES {} RETURNING 'ok' AS line",
+    app.execute(&format!(
+        "INSERT INTO users (id, email, username, display_name) VALUES {}",
         values.join(", ")
     ))
     .await;
 
-    let mut requests = Vec::new();
-    for id in &ids {
-        let router = app.app.router();
-        let bearer = format!("Bearer {}", ada.access_token);
-        let request = graphql_request(FOLLOW, json!({ "id": id }), &[("authorization", &bearer)]);
-        requests.push(tokio::spawn(async move { send(router, request).await.json() }));
-    }
+    let as_ada = app.as_user(&ada);
+    let responses =
+        app.concurrently(ids.len(), |i| as_ada.request(FOLLOW, json!({ "id": ids[i] }))).await;
     let (mut followed, mut refused) = (0, 0);
-    for request in requests {
-        let response: Value = request.await.unwrap();
+    for response in responses {
         if response["data"]["follow"].is_object() {
             followed += 1;
         } else {
@@ -92,13 +87,8 @@ async fn the_follow_cap_holds_under_concurrency() {
         }
     }
     assert_eq!((followed, refused), (100, 100));
-    let stored = app
-        .rows(&format!(
-            "SELECT count(*)::text AS line FROM follows WHERE follower_id = '{}'",
-            ada.user_id
-        ))
-        .await;
-    assert_eq!(stored, vec!["100"]);
+    let stored = app.count(&format!("follows WHERE follower_id = '{}'", ada.user_id)).await;
+    assert_eq!(stored, 100);
     let count = app.graphql_as(&ada.access_token, "{ viewer { followingCount } }", json!({})).await;
     assert_eq!(count["data"]["viewer"]["followingCount"], 100);
 }

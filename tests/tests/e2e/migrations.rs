@@ -115,23 +115,39 @@ async fn the_schema_has_the_designed_columns_indexes_and_constraints() {
     assert!(has(&s, "extension|vector"));
 }
 
+/// The follows constraints, each named by what refuses it: the rows are real users, so a refusal
+/// is the constraint's and not a missing row's.
 #[tokio::test]
 async fn the_database_refuses_a_self_follow_and_a_duplicate_follow() {
-    let test_app = tests::TestApp::seeded().await;
-    let db = &test_app.app.db;
-    use sea_orm::ConnectionTrait;
-    let maya = "(SELECT id FROM users WHERE username = 'mayachen')";
-    let self_follow = db
-        .execute_unprepared(&format!(
-            "INSERT INTO follows (follower_id, followee_id) VALUES ({maya}, {maya})"
-        ))
-        .await;
-    assert!(self_follow.is_err());
-    let duplicate = db
-        .execute_unprepared(&format!(
-            "INSERT INTO follows (follower_id, followee_id)
-             VALUES ({maya}, (SELECT id FROM users WHERE username = 'priyasharma'))"
-        ))
-        .await;
-    assert!(duplicate.is_err(), "Maya already follows Priya in the seed");
+    let app = tests::TestApp::spawn().await;
+    let (ada, bob) = (ulid::Ulid::new().to_string(), ulid::Ulid::new().to_string());
+    app.execute(&format!(
+        "INSERT INTO users (id, email, username, display_name)
+         VALUES ('{ada}', 'ada@test.dev', 'ada', 'Ada'), ('{bob}', 'bob@test.dev', 'bob', 'Bob')"
+    ))
+    .await;
+    fn follow(follower: &str, followee: &str) -> String {
+        format!(
+            "INSERT INTO follows (follower_id, followee_id) VALUES ('{follower}', '{followee}')"
+        )
+    }
+    app.execute(&follow(&ada, &bob)).await;
+    assert_eq!(app.count("follows").await, 1, "a follow between two users is accepted");
+
+    let self_follow = app.execute_err(&follow(&ada, &ada)).await;
+    assert_eq!(self_follow.code, "23514", "a check violation: {self_follow:?}");
+    assert_eq!(
+        self_follow.constraint.as_deref(),
+        Some("follows_no_self_follow"),
+        "{self_follow:?}"
+    );
+
+    let duplicate = app.execute_err(&follow(&ada, &bob)).await;
+    assert_eq!(duplicate.code, "23505", "a unique violation: {duplicate:?}");
+    assert_eq!(duplicate.constraint.as_deref(), Some("follows_pkey"), "{duplicate:?}");
+
+    let nobody = app.execute_err(&follow(&ada, "01ZZZZZZZZZZZZZZZZZZZZZZZZ")).await;
+    assert_eq!(nobody.code, "23503", "a foreign key violation: {nobody:?}");
+    assert_eq!(nobody.constraint.as_deref(), Some("follows_followee_id_fkey"), "{nobody:?}");
+    assert_eq!(app.count("follows").await, 1, "nothing refused was written");
 }

@@ -1,5 +1,5 @@
 use serde_json::{Value, json};
-use tests::{Session, TestApp, error_codes};
+use tests::{Session, TestApp, assert_ok, error_codes};
 
 const CREATE: &str = "mutation($input: CreateProjectInput!) { createProject(input: $input) {
     id title status techStack links impactMetrics githubRepoFullName owner { username } } }";
@@ -140,26 +140,16 @@ async fn project_fields_are_validated_and_nothing_is_written() {
         assert_eq!(error_codes(&response), vec!["BAD_USER_INPUT"], "{input}: {response}");
         assert_eq!(response["errors"][0]["extensions"]["field"], field, "{input}");
     }
-    assert_eq!(app.rows("SELECT count(*)::text AS line FROM projects").await, vec!["0"]);
-    assert_eq!(
-        app.rows(
-            "SELECT count(*)::text AS line FROM feed_events WHERE event_type <> 'builder_joined'"
-        )
-        .await,
-        vec!["0"]
-    );
+    assert_eq!(app.count("projects").await, 0);
+    assert_eq!(app.count("feed_events WHERE event_type <> 'builder_joined'").await, 0);
 
-    create(&app, &ada, json!({ "title": "One", "githubRepoFullName": "ada/one" })).await;
+    assert_ok(
+        &create(&app, &ada, json!({ "title": "One", "githubRepoFullName": "ada/one" })).await,
+    );
     let taken =
         create(&app, &ada, json!({ "title": "Two", "githubRepoFullName": "ada/one" })).await;
     assert_eq!(error_codes(&taken), vec!["CONFLICT"]);
-    assert_eq!(
-        app.rows(
-            "SELECT count(*)::text AS line FROM feed_events WHERE event_type = 'project_created'"
-        )
-        .await,
-        vec!["1"]
-    );
+    assert_eq!(app.count("feed_events WHERE event_type = 'project_created'").await, 1);
 }
 
 #[tokio::test]
@@ -169,7 +159,7 @@ async fn collaboration_invite_answer_remove_and_leave() {
     let bob = app.register("bob").await;
     let cy = app.register("cyd").await;
     let project = create(&app, &ada, json!({ "title": "Engine", "techStack": ["Rust"] })).await;
-    let pid = project["data"]["createProject"]["id"].as_str().unwrap().to_owned();
+    let pid = assert_ok(&project)["createProject"]["id"].as_str().unwrap().to_owned();
 
     let invite = "mutation($p: ID!, $u: ID!) { inviteCollaborator(projectId: $p, userId: $u, role: \"Engineer\") { status role user { username } project { title } } }";
     let invited =
@@ -219,7 +209,7 @@ async fn collaboration_invite_answer_remove_and_leave() {
         json!([{ "user": { "username": "bob" } }])
     );
 
-    app.graphql_as(&ada.access_token, invite, json!({ "p": pid, "u": cy.user_id })).await;
+    app.as_user(&ada).graphql_ok(invite, json!({ "p": pid, "u": cy.user_id })).await;
     let declined = app.graphql_as(&cy.access_token, respond, json!({ "p": pid, "a": false })).await;
     assert_eq!(declined["data"]["respondToCollaboration"]["status"], "DECLINED");
 
@@ -253,10 +243,7 @@ async fn collaboration_invite_answer_remove_and_leave() {
         app.graphql_as(&ada.access_token, remove, json!({ "p": pid, "u": cy.user_id })).await,
         json!({ "data": { "removeCollaborator": true } })
     );
-    assert_eq!(
-        app.rows("SELECT count(*)::text AS line FROM project_collaborators").await,
-        vec!["0"]
-    );
+    assert_eq!(app.count("project_collaborators").await, 0);
 }
 
 #[tokio::test]
@@ -266,13 +253,13 @@ async fn owners_see_pending_invitations_and_invitees_see_theirs() {
     let bob = app.register("bob").await;
     let cyd = app.register("cyd").await;
     let project = create(&app, &ada, json!({ "title": "Engine" })).await;
-    let pid = project["data"]["createProject"]["id"].as_str().unwrap().to_owned();
-    app.graphql_as(
-        &ada.access_token,
-        "mutation($p: ID!, $u: ID!) { inviteCollaborator(projectId: $p, userId: $u, role: \"Engineer\") { status } }",
-        json!({ "p": pid, "u": bob.user_id }),
-    )
-    .await;
+    let pid = assert_ok(&project)["createProject"]["id"].as_str().unwrap().to_owned();
+    app.as_user(&ada)
+        .graphql_ok(
+            "mutation($p: ID!, $u: ID!) { inviteCollaborator(projectId: $p, userId: $u, role: \"Engineer\") { status } }",
+            json!({ "p": pid, "u": bob.user_id }),
+        )
+        .await;
     let pending =
         "query($p: ID!) { project(id: $p) { pendingInvitations { role user { username } } } }";
     let owner = app.graphql_as(&ada.access_token, pending, json!({ "p": pid })).await;
@@ -299,12 +286,12 @@ async fn owners_see_pending_invitations_and_invitees_see_theirs() {
     );
     assert_eq!(error_codes(&app.graphql(mine, json!({})).await), vec!["UNAUTHENTICATED"]);
     // Answered, it is no longer pending anywhere.
-    app.graphql_as(
-        &bob.access_token,
-        "mutation($p: ID!) { respondToCollaboration(projectId: $p, accept: true) { status } }",
-        json!({ "p": pid }),
-    )
-    .await;
+    app.as_user(&bob)
+        .graphql_ok(
+            "mutation($p: ID!) { respondToCollaboration(projectId: $p, accept: true) { status } }",
+            json!({ "p": pid }),
+        )
+        .await;
     assert_eq!(
         app.graphql_as(&bob.access_token, mine, json!({})).await["data"]["viewerInvitations"],
         json!([])

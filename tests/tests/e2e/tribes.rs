@@ -1,5 +1,5 @@
 use serde_json::{Value, json};
-use tests::{Session, TestApp, error_codes, graphql_request, send};
+use tests::{Session, TestApp, assert_ok, error_codes};
 
 const CREATE: &str = "mutation($input: CreateTribeInput!) { createTribe(input: $input) {
     id name mission status maxMembers owner { username } members { role status user { username } } } }";
@@ -8,7 +8,7 @@ const DECIDE: &str = "mutation($t: ID!, $u: ID!, $a: Boolean!) { decideMembershi
 
 async fn create_tribe(app: &TestApp, owner: &Session, input: Value) -> String {
     let response = app.graphql_as(&owner.access_token, CREATE, json!({ "input": input })).await;
-    response["data"]["createTribe"]["id"]
+    assert_ok(&response)["createTribe"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{response}"))
         .to_owned()
@@ -83,7 +83,7 @@ async fn a_tribe_is_created_managed_joined_and_recorded() {
             json!({ "input": { "tribeId": tid, "title": "Designer", "skillsNeeded": ["Figma"] } }),
         )
         .await;
-    let role_id = role["data"]["addOpenRole"]["id"].as_str().unwrap().to_owned();
+    let role_id = assert_ok(&role)["addOpenRole"]["id"].as_str().unwrap().to_owned();
     assert_eq!(
         error_codes(
             &app.graphql_as(
@@ -117,7 +117,7 @@ async fn a_tribe_is_created_managed_joined_and_recorded() {
         error_codes(&app.graphql_as(&bob.access_token, REQUEST, json!({ "t": tid })).await),
         vec!["CONFLICT"]
     );
-    app.graphql_as(&cy.access_token, REQUEST, json!({ "t": tid })).await;
+    app.as_user(&cy).graphql_ok(REQUEST, json!({ "t": tid })).await;
 
     assert_eq!(
         error_codes(
@@ -185,7 +185,7 @@ async fn a_tribe_is_created_managed_joined_and_recorded() {
     assert_eq!(seen["data"]["tribe"]["owner"]["username"], "bob");
     assert_eq!(members(&seen), vec!["bob:OWNER"]);
     // And when the last member leaves, the tribe closes.
-    app.graphql_as(&bob.access_token, leave, json!({ "t": tid })).await;
+    app.as_user(&bob).graphql_ok(leave, json!({ "t": tid })).await;
     let status = app
         .graphql(&format!("{{ tribe(id: \"{tid}\") {{ status members {{ role }} }} }}"), json!({}))
         .await;
@@ -212,9 +212,8 @@ async fn the_owner_removes_members_and_bad_input_is_named() {
     let ada = app.register("ada").await;
     let bob = app.register("bob").await;
     let tid = create_tribe(&app, &ada, json!({ "name": "Small" })).await;
-    app.graphql_as(&bob.access_token, REQUEST, json!({ "t": tid })).await;
-    app.graphql_as(&ada.access_token, DECIDE, json!({ "t": tid, "u": bob.user_id, "a": true }))
-        .await;
+    app.as_user(&bob).graphql_ok(REQUEST, json!({ "t": tid })).await;
+    app.as_user(&ada).graphql_ok(DECIDE, json!({ "t": tid, "u": bob.user_id, "a": true })).await;
     let remove = "mutation($t: ID!, $u: ID!) { removeMember(tribeId: $t, userId: $u) }";
     assert_eq!(
         error_codes(
@@ -248,7 +247,7 @@ async fn the_owner_removes_members_and_bad_input_is_named() {
         let response = app.graphql_as(&ada.access_token, CREATE, json!({ "input": input })).await;
         assert_eq!(response["errors"][0]["extensions"]["field"], field, "{response}");
     }
-    assert_eq!(app.rows("SELECT count(*)::text AS line FROM tribes").await, vec!["1"]);
+    assert_eq!(app.count("tribes").await, 1);
     let anonymous = app.graphql(CREATE, json!({ "input": { "name": "x" } })).await;
     assert_eq!(error_codes(&anonymous), vec!["UNAUTHENTICATED"]);
     let unknown = app
@@ -272,20 +271,14 @@ async fn max_members_holds_under_concurrent_approvals() {
         assert!(asked["data"]["requestToJoinTribe"].is_object(), "{asked}");
         joiners.push(joiner);
     }
-    let mut approvals = Vec::new();
-    for joiner in &joiners {
-        let router = app.app.router();
-        let bearer = format!("Bearer {}", ada.access_token);
-        let request = graphql_request(
-            DECIDE,
-            json!({ "t": tid, "u": joiner.user_id, "a": true }),
-            &[("authorization", &bearer)],
-        );
-        approvals.push(tokio::spawn(async move { send(router, request).await.json() }));
-    }
+    let as_ada = app.as_user(&ada);
+    let approvals = app
+        .concurrently(joiners.len(), |i| {
+            as_ada.request(DECIDE, json!({ "t": tid, "u": joiners[i].user_id, "a": true }))
+        })
+        .await;
     let (mut approved, mut full) = (0, 0);
-    for approval in approvals {
-        let response: Value = approval.await.unwrap();
+    for response in approvals {
         if response["data"]["decideMembership"]["status"] == "ACTIVE" {
             approved += 1;
         } else {
@@ -294,8 +287,9 @@ async fn max_members_holds_under_concurrent_approvals() {
         }
     }
     assert_eq!((approved, full), (2, 4));
-    let active = app.rows(&format!("SELECT count(*)::text AS line FROM tribe_members WHERE tribe_id = '{tid}' AND status = 'active'")).await;
-    assert_eq!(active, vec!["3"]);
+    let active =
+        app.count(&format!("tribe_members WHERE tribe_id = '{tid}' AND status = 'active'")).await;
+    assert_eq!(active, 3);
     let late = app.register("late").await;
     let refused = app.graphql_as(&late.access_token, REQUEST, json!({ "t": tid })).await;
     assert_eq!(refused["errors"][0]["extensions"]["reason"], "TRIBE_FULL");
@@ -308,7 +302,7 @@ async fn owners_see_join_requests_and_requesters_see_theirs() {
     let bob = app.register("bob").await;
     let cyd = app.register("cyd").await;
     let tid = create_tribe(&app, &ada, json!({ "name": "Room" })).await;
-    app.graphql_as(&bob.access_token, REQUEST, json!({ "t": tid })).await;
+    app.as_user(&bob).graphql_ok(REQUEST, json!({ "t": tid })).await;
     let requests = "query($t: ID!) { tribe(id: $t) { joinRequests { status user { username } } members { user { username } } } }";
     let owner = app.graphql_as(&ada.access_token, requests, json!({ "t": tid })).await;
     assert_eq!(
@@ -330,8 +324,7 @@ async fn owners_see_join_requests_and_requesters_see_theirs() {
         json!([{ "status": "PENDING", "tribe": { "name": "Room" } }])
     );
     assert_eq!(error_codes(&app.graphql(mine, json!({})).await), vec!["UNAUTHENTICATED"]);
-    app.graphql_as(&ada.access_token, DECIDE, json!({ "t": tid, "u": bob.user_id, "a": false }))
-        .await;
+    app.as_user(&ada).graphql_ok(DECIDE, json!({ "t": tid, "u": bob.user_id, "a": false })).await;
     assert_eq!(
         app.graphql_as(&bob.access_token, mine, json!({})).await["data"]["viewerJoinRequests"],
         json!([])

@@ -1,8 +1,8 @@
 //! SeaORM's pgvector support is not exercised by its upstream CI: this owns the round trip.
 use entity::{PgVector, user, user_embedding};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    IntoActiveModel, Statement,
+    ActiveModelTrait, ActiveValue::Set, DbBackend, EntityTrait, FromQueryResult, IntoActiveModel,
+    Statement,
 };
 use tests::TestApp;
 
@@ -74,12 +74,12 @@ async fn embeddings_round_trip_and_order_by_cosine_distance() {
         .collect();
     assert_eq!(nearest, vec!["mayachen", "priyasharma"]);
 
-    // A vector of the wrong size is refused by the column type.
-    let wrong = db
-        .execute_unprepared(&format!(
-            "UPDATE users SET embedding = '[1,2,3]' WHERE id = '{}'",
-            maya.id
-        ))
+    // A vector of the wrong size is refused by the column type (pgvector's dimension check, a
+    // data exception), not by anything else.
+    let wrong = app
+        .execute_err(&format!("UPDATE users SET embedding = '[1,2,3]' WHERE id = '{}'", maya.id))
         .await;
-    assert!(wrong.is_err());
+    assert_eq!(wrong.code, "22000", "{wrong:?}");
+    let expected = format!("expected {} dimensions, not 3", entity::EMBEDDING_DIMENSIONS);
+    assert!(wrong.message.contains(&expected), "{wrong:?}");
 }

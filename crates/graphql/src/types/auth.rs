@@ -1,4 +1,4 @@
-use async_graphql::{InputObject, Object};
+use async_graphql::Object;
 use chrono::{DateTime, Utc};
 use domain::accounts::Session;
 
@@ -25,21 +25,4 @@ impl AuthPayload {
     async fn user(&self) -> User {
         User::as_self(self.0.user.clone())
     }
-}
-
-#[derive(InputObject)]
-pub struct RegisterInput {
-    pub email: String,
-    /// 3 to 30 characters of a-z, 0-9 and _.
-    pub username: String,
-    /// 8 to 128 characters.
-    pub password: String,
-    pub display_name: String,
-}
-
-#[derive(InputObject)]
-pub struct LoginInput {
-    /// An email or a username.
-    pub login: String,
-    pub password: String,
 }

@@ -1,6 +1,7 @@
 use async_graphql::{Context, ID, Json, Object, Result, Union};
 use chrono::{DateTime, Utc};
-use entity::enums::{CollaboratorStatus, MemberStatus, TargetType};
+use domain::visibility::{CollaboratorList, MemberList};
+use entity::enums::TargetType;
 use entity::feed_event;
 
 use super::enums::{EventType, FeedTargetType};
@@ -116,15 +117,11 @@ pub async fn prefetch(ctx: &Context<'_>, events: &[feed_event::Model]) -> Result
             ),
             when(
                 wants("collaborators", &projects),
-                batch::collaborators_of_projects(
-                    services,
-                    &projects,
-                    CollaboratorStatus::Confirmed
-                )
+                batch::collaborators_of_projects(services, &projects, CollaboratorList::Confirmed)
             ),
             when(
                 wants("members", &tribes),
-                batch::members_of_tribes(services, &tribes, MemberStatus::Active)
+                batch::members_of_tribes(services, &tribes, MemberList::Active)
             ),
             when(wants("openRoles", &tribes), batch::open_roles_of_tribes(services, &tribes)),
         )

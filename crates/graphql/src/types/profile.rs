@@ -1,7 +1,8 @@
 use async_graphql::{InputObject, Json, MaybeUndefined};
-use domain::profile::{Change, ProfileUpdate};
+use domain::profile::ProfileUpdate;
 
 use super::enums::{AvailabilityStatus, UserRole};
+use crate::mutation::{change, change_with};
 
 /// Fields left out are kept; nullable fields set to null are cleared.
 #[derive(InputObject, Default)]
@@ -23,26 +24,18 @@ pub struct UpdateProfileInput {
     pub github_username: MaybeUndefined<String>,
 }
 
-fn change<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> U) -> Change<U> {
-    match value {
-        MaybeUndefined::Undefined => Change::Keep,
-        MaybeUndefined::Null => Change::Clear,
-        MaybeUndefined::Value(v) => Change::Set(f(v)),
-    }
-}
-
 impl From<UpdateProfileInput> for ProfileUpdate {
     fn from(input: UpdateProfileInput) -> Self {
         Self {
             display_name: input.display_name,
-            headline: change(input.headline, |v| v),
-            bio: change(input.bio, |v| v),
-            avatar_url: change(input.avatar_url, |v| v),
-            primary_role: change(input.primary_role, Into::into),
-            timezone: change(input.timezone, |v| v),
+            headline: change(input.headline),
+            bio: change(input.bio),
+            avatar_url: change(input.avatar_url),
+            primary_role: change_with(input.primary_role, Into::into),
+            timezone: change(input.timezone),
             availability_status: input.availability_status.map(Into::into),
             contact_links: input.contact_links.map(|j| j.0),
-            github_username: change(input.github_username, |v| v),
+            github_username: change(input.github_username),
         }
     }
 }

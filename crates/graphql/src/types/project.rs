@@ -8,13 +8,7 @@ use super::enums::{CollaboratorStatus, ProjectStatus};
 use super::user::User;
 use crate::context::{ContextExt, ResultExt};
 
-/// Strings of a JSON array column (`tech_stack`, `skills_needed`); anything else is skipped.
-pub fn strings(value: &serde_json::Value) -> Vec<String> {
-    value
-        .as_array()
-        .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-        .unwrap_or_default()
-}
+pub use domain::json_strings as strings;
 
 type CollaboratorRows =
     domain::batch::List<(Arc<entity::project_collaborator::Model>, Arc<user::Model>)>;
@@ -107,7 +101,7 @@ impl Project {
     }
     /// Invitations not yet answered. Only the owner sees them: null for everyone else.
     async fn pending_invitations(&self, ctx: &Context<'_>) -> Result<Option<Vec<Collaborator>>> {
-        if ctx.viewer().user_id() != Some(self.model.owner_id.as_str()) {
+        if !domain::visibility::sees_owner_only(ctx.viewer(), &self.model.owner_id) {
             return Ok(None);
         }
         let rows = ctx.loaders()?.invitations.load_one(self.model.id.clone()).await.gql(ctx)?;

@@ -73,7 +73,7 @@ impl Tribe {
     }
     /// Requests to join that await a decision. Only the owner sees them: null for everyone else.
     async fn join_requests(&self, ctx: &Context<'_>) -> Result<Option<Vec<TribeMember>>> {
-        if ctx.viewer().user_id() != Some(self.model.owner_id.as_str()) {
+        if !domain::visibility::sees_owner_only(ctx.viewer(), &self.model.owner_id) {
             return Ok(None);
         }
         let rows = ctx.loaders()?.join_requests.load_one(self.model.id.clone()).await.gql(ctx)?;

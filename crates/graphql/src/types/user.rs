@@ -14,8 +14,8 @@ use super::skill::Skill;
 use super::tribe::Tribe;
 use crate::context::{ContextExt, ResultExt};
 
-/// A builder as someone else sees them. `email_visible` is decided when the value is made: the
-/// email is shown only to the user themself.
+/// A builder as someone else sees them. `email_visible` is decided when the value is made, by
+/// [`domain::visibility::sees_email`].
 #[derive(Clone)]
 pub struct User {
     model: Arc<user::Model>,
@@ -26,7 +26,7 @@ impl User {
     /// The user as seen by whoever sent this request.
     pub fn seen_by(model: impl Into<Arc<user::Model>>, ctx: &Context<'_>) -> Self {
         let model = model.into();
-        let email_visible = ctx.viewer().user_id() == Some(model.id.as_str());
+        let email_visible = domain::visibility::sees_email(ctx.viewer(), &model.id);
         Self { model, email_visible }
     }
 

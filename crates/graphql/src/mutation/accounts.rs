@@ -1,11 +1,29 @@
-use async_graphql::{Context, Object, Result};
+//! Mutations of the viewer's account: sign-up, sessions, password, profile and skills.
+use async_graphql::{Context, InputObject, Object, Result};
 use domain::accounts::{self, Registration};
 use domain::profile;
 
 use crate::context::{ContextExt, ResultExt};
-use crate::types::auth::{AuthPayload, LoginInput, RegisterInput};
+use crate::types::auth::AuthPayload;
 use crate::types::profile::UpdateProfileInput;
 use crate::types::user::User;
+
+#[derive(InputObject)]
+pub struct RegisterInput {
+    pub email: String,
+    /// 3 to 30 characters of a-z, 0-9 and _.
+    pub username: String,
+    /// 8 to 128 characters.
+    pub password: String,
+    pub display_name: String,
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// An email or a username.
+    pub login: String,
+    pub password: String,
+}
 
 #[derive(Default)]
 pub struct AccountMutation;
@@ -91,7 +109,3 @@ impl AccountMutation {
         Ok(User::seen_by(user, ctx))
     }
 }
-
-/// Every mutation.
-#[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(AccountMutation, crate::social::SocialMutation);

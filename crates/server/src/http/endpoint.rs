@@ -1,107 +1,28 @@
-//! Routes and middleware, and GraphQL over HTTP as the GraphQL-over-HTTP specification has it:
-//! POST with an `application/json` body (anything else is 415), GET for queries only (a mutation
-//! over GET is 405), the response media type chosen from `Accept`, one operation per request
-//! (batches are refused), and every malformed request answered with a JSON error.
+//! GraphQL over HTTP as the GraphQL-over-HTTP specification has it: POST with an
+//! `application/json` body (anything else is 415), GET for queries only (a mutation over GET is
+//! 405), the response media type chosen from `Accept`, one operation per request (batches are
+//! refused), and every malformed request answered with a JSON error.
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use axum::Extension;
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, RawQuery, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
-use axum::response::{Html, IntoResponse, Json, Response};
-use axum::routing::get;
-use domain::Services;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use domain::accounts::ClientInfo;
-use domain::auth::tokens;
-use domain::auth::{AuthSettings, Viewer};
-use serde_json::{Value, json};
-use tower_http::cors::CorsLayer;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use graphql::ErrorCode;
+use serde_json::Value;
 
-use crate::config::Config;
+use super::auth::{client_ip, unauthenticated, viewer_from_headers};
+use super::{AppState, request_error};
 
 /// Request bodies larger than this are refused: a GraphQL query is text, not an upload.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
-
-#[derive(Clone)]
-pub struct AppState {
-    pub services: Services,
-    pub schema: graphql::TribeSchema,
-    pub auth: Arc<AuthSettings>,
-    pub trust_proxy_headers: bool,
-    pub limits: graphql::Limits,
-}
-
-pub fn router(state: AppState, config: &Config) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
-    let cors = CorsLayer::new()
-        .allow_origin(config.cors_allowed_origins.clone())
-        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
-        .expose_headers([request_id.clone()])
-        .max_age(Duration::from_secs(600));
-    let trace = TraceLayer::new_for_http()
-        .make_span_with(|request: &Request<_>| {
-            let id = request
-                .extensions()
-                .get::<RequestId>()
-                .and_then(|id| id.header_value().to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
-        })
-        .on_response(DefaultOnResponse::new().level(Level::INFO));
-
-    Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/health", get(health))
-        .fallback(not_found)
-        .with_state(state)
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
-        .layer(cors)
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(trace)
-        .layer(SetRequestIdLayer::new(request_id, UlidRequestId))
-}
-
-/// Request ids are ULIDs, like every other id here.
-#[derive(Clone, Copy)]
-struct UlidRequestId;
-
-impl MakeRequestId for UlidRequestId {
-    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
-        ulid::Ulid::new().to_string().parse().ok().map(RequestId::new)
-    }
-}
-
-/// A request that was not executed: a JSON body with one coded error.
-fn request_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (status, Json(body)).into_response()
-}
-
-async fn not_found() -> Response {
-    request_error(StatusCode::NOT_FOUND, "NOT_FOUND", "No such endpoint: the API is at /graphql.")
-}
 
 /// The media type to answer with, from `Accept`; None when the client accepts neither JSON type.
 fn response_media_type(headers: &HeaderMap) -> Option<&'static str> {
@@ -125,12 +46,12 @@ fn response_media_type(headers: &HeaderMap) -> Option<&'static str> {
 fn not_acceptable() -> Response {
     request_error(
         StatusCode::NOT_ACCEPTABLE,
-        "BAD_USER_INPUT",
+        ErrorCode::BadUserInput,
         "Accept application/graphql-response+json or application/json.",
     )
 }
 
-async fn graphql_post(
+pub(super) async fn graphql_post(
     State(state): State<AppState>,
     connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
@@ -145,14 +66,14 @@ async fn graphql_post(
     if !is_json {
         return request_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_USER_INPUT",
+            ErrorCode::BadUserInput,
             "Send the GraphQL request as an application/json body.",
         );
     }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
         return request_error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "BAD_USER_INPUT",
+            ErrorCode::BadUserInput,
             &format!("The request body is larger than {} KiB.", MAX_BODY_BYTES / 1024),
         );
     };
@@ -161,7 +82,7 @@ async fn graphql_post(
         Err(err) => {
             return request_error(
                 StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput,
                 &format!("The request body is not valid JSON: {err}."),
             );
         }
@@ -169,7 +90,7 @@ async fn graphql_post(
     if json.is_array() {
         return request_error(
             StatusCode::BAD_REQUEST,
-            "BAD_USER_INPUT",
+            ErrorCode::BadUserInput,
             "Batched requests are not supported: send one operation per request.",
         );
     }
@@ -178,7 +99,7 @@ async fn graphql_post(
         Err(err) => {
             return request_error(
                 StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput,
                 &format!(
                     "The request is not a GraphQL request ({{\"query\": …, \"variables\": …}}): {err}."
                 ),
@@ -189,7 +110,7 @@ async fn graphql_post(
 }
 
 /// GET /graphql: GraphiQL without a `query` parameter; with one, a query (never a mutation).
-async fn graphql_get(
+pub(super) async fn graphql_get(
     State(state): State<AppState>,
     connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
@@ -203,7 +124,9 @@ async fn graphql_get(
     let Some(media_type) = response_media_type(&headers) else { return not_acceptable() };
     let request = match request_from_query_string(&raw) {
         Ok(request) => request,
-        Err(message) => return request_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
+        Err(message) => {
+            return request_error(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &message);
+        }
     };
     if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
         let operation = match &request.operation_name {
@@ -215,7 +138,7 @@ async fn graphql_get(
         if operation.is_some_and(|(_, op)| op.node.ty != OperationType::Query) {
             let mut response = request_error(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput,
                 "Only queries may be sent with GET: send mutations with POST.",
             );
             response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -257,6 +180,7 @@ async fn execute(
     let peer = connect_info.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
     let client = ClientInfo { ip: client_ip(headers, peer, state.trust_proxy_headers) };
     let mut request = request;
+    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok());
     let mut response = match graphql::prepare(&mut request, state.limits.max_aliases) {
         Err(error) => async_graphql::Response::from_errors(vec![error]),
         Ok(()) => {
@@ -264,13 +188,13 @@ async fn execute(
                 .data(graphql::Loaders::new(&state.services, &viewer))
                 .data(viewer)
                 .data(client);
-            if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
+            if let Some(id) = request_id {
                 request = request.data(graphql::RequestId(id.to_owned()));
             }
             state.schema.execute(request).await
         }
     };
-    graphql::ensure_error_codes(&mut response);
+    graphql::ensure_error_codes(&mut response, request_id);
 
     // A request that never executed (parse or validation failed) is a request error: with the
     // GraphQL response media type it has no `data` and a 400; with plain JSON it is a 200.
@@ -286,69 +210,13 @@ async fn execute(
         serde_json::to_vec(&response)
     };
     let body = body.unwrap_or_else(|_| {
-        br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#.to_vec()
+        format!(
+            r#"{{"errors":[{{"message":"{}","extensions":{{"code":"{}"}}}}]}}"#,
+            graphql::INTERNAL_MESSAGE,
+            ErrorCode::InternalServerError.as_str()
+        )
+        .into_bytes()
     });
     let status = if request_error { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static(media_type))], body).into_response()
-}
-
-/// No `Authorization` header is anonymous; a valid bearer token is its user; anything else is
-/// refused, never silently anonymous, so the client knows to refresh or sign in again.
-fn viewer_from_headers(auth: &AuthSettings, headers: &HeaderMap) -> Result<Viewer, ()> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Viewer::Anonymous) };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or(())?;
-    let id = tokens::verify_access_token(auth, token).map_err(|_| ())?;
-    Ok(Viewer::User { id })
-}
-
-/// 401 with a GraphQL error body: the request was not executed.
-fn unauthenticated() -> Response {
-    let mut response = request_error(
-        StatusCode::UNAUTHORIZED,
-        "UNAUTHENTICATED",
-        "The access token is invalid or expired: refresh it or sign in again.",
-    );
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static(r#"Bearer error="invalid_token""#),
-    );
-    response
-}
-
-/// The address rate limits count against: the TCP peer, or behind a trusted reverse proxy the
-/// last `X-Forwarded-For` entry (the one the proxy appended; earlier ones are client-supplied).
-fn client_ip(headers: &HeaderMap, peer: Option<String>, trust_proxy_headers: bool) -> String {
-    if trust_proxy_headers {
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|v| !v.is_empty());
-        if let Some(ip) = forwarded {
-            return ip.to_owned();
-        }
-    }
-    peer.unwrap_or_else(|| "unknown".into())
-}
-
-/// 200 when the database answers, 503 when it does not; the server itself stays up either way.
-async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    match domain::health::check_database(&state.services.db).await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok", "database": "ok" }))),
-        Err(err) => {
-            tracing::warn!(error = %err, cause = ?std::error::Error::source(&err).map(ToString::to_string), "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": "unreachable" })),
-            )
-        }
-    }
 }

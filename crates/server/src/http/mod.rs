@@ -1,0 +1,114 @@
+//! Routes and middleware: request ids, tracing, CORS and security headers around the GraphQL
+//! endpoint (`endpoint`) and the health check. Every request that is not executed (an unknown
+//! path, a malformed request, an invalid token) is answered with a JSON error body.
+mod auth;
+mod endpoint;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use domain::Services;
+use domain::auth::AuthSettings;
+use graphql::ErrorCode;
+use serde_json::json;
+use tower_http::cors::CorsLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::config::Config;
+use endpoint::{graphql_get, graphql_post};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub schema: graphql::TribeSchema,
+    pub auth: Arc<AuthSettings>,
+    pub trust_proxy_headers: bool,
+    pub limits: graphql::Limits,
+}
+
+pub fn router(state: AppState, config: &Config) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let cors = CorsLayer::new()
+        .allow_origin(config.cors_allowed_origins.clone())
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        .expose_headers([request_id.clone()])
+        .max_age(Duration::from_secs(600));
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request<_>| {
+            let id = request
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|id| id.header_value().to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
+
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/health", get(health))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(cors)
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(request_id, UlidRequestId))
+}
+
+/// Request ids are ULIDs, like every other id here.
+#[derive(Clone, Copy)]
+struct UlidRequestId;
+
+impl MakeRequestId for UlidRequestId {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        ulid::Ulid::new().to_string().parse().ok().map(RequestId::new)
+    }
+}
+
+/// A request that was not executed: a JSON body with one coded error.
+fn request_error(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    (status, Json(body)).into_response()
+}
+
+async fn not_found() -> Response {
+    request_error(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "No such endpoint: the API is at /graphql.",
+    )
+}
+
+/// 200 when the database answers, 503 when it does not; the server itself stays up either way.
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    match domain::health::check_database(&state.services.db).await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok", "database": "ok" }))),
+        Err(err) => {
+            tracing::warn!(error = %err, cause = ?std::error::Error::source(&err).map(ToString::to_string), "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": "unreachable" })),
+            )
+        }
+    }
+}
