@@ -35,6 +35,8 @@ pub enum SeedError {
     UnknownReference { kind: &'static str, key: String },
     #[error("seed event {index} has a target its kind of event cannot have")]
     WrongTarget { index: usize },
+    #[error("cannot hash the demo password: {0}")]
+    Password(String),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }
@@ -176,9 +178,50 @@ fn tribe_created_at(index: usize, key: &str) -> DateTime<Utc> {
     })
 }
 
+/// The password every prototype builder signs in with when the seed runs for development
+/// (`cargo run -p seed` outside production): "mayachen" (or "mayachen@example.com") with this
+/// password.
+pub const DEMO_PASSWORD: &str = "build-with-your-tribe";
+
+/// How the seed runs.
+#[derive(Debug, Clone, Default)]
+pub struct SeedOptions {
+    /// The password the prototype builders sign in with; None: they cannot sign in.
+    pub demo_password: Option<String>,
+}
+
+impl SeedOptions {
+    /// Development: the prototype builders sign in with [`DEMO_PASSWORD`].
+    pub fn development() -> Self {
+        Self { demo_password: Some(DEMO_PASSWORD.to_owned()) }
+    }
+}
+
+/// The options for `cargo run -p seed` under `APP_ENV` (None: unset). Development gets the demo
+/// password; production is refused unless `force`d, and then gets none.
+pub fn options_for(app_env: Option<&str>, force: bool) -> Result<SeedOptions, String> {
+    match app_env {
+        None | Some("development") => Ok(SeedOptions::development()),
+        Some("production") if force => Ok(SeedOptions::default()),
+        Some("production") => Err("APP_ENV=production: refusing to load prototype data into a \
+             production database (pass --force to load it anyway, without demo passwords)"
+            .to_owned()),
+        Some(other) => Err(format!("APP_ENV must be development or production, not '{other}'")),
+    }
+}
+
+/// Loads the prototype data with no demo passwords (the prototype builders cannot sign in); see
+/// [`run_with`].
+pub async fn run(db: &DatabaseConnection) -> Result<SeedSummary, SeedError> {
+    run_with(db, &SeedOptions::default()).await
+}
+
 /// Loads the prototype data. Fails with [`SeedError::NotMigrated`] on a database whose schema is
 /// not up to date; writes nothing unless everything can be written.
-pub async fn run(db: &DatabaseConnection) -> Result<SeedSummary, SeedError> {
+pub async fn run_with(
+    db: &DatabaseConnection,
+    options: &SeedOptions,
+) -> Result<SeedSummary, SeedError> {
     use migration::MigratorTrait;
     let pending = migration::Migrator::get_pending_migrations(db).await?.len();
     if pending > 0 {
@@ -189,7 +232,7 @@ pub async fn run(db: &DatabaseConnection) -> Result<SeedSummary, SeedError> {
     let mut ids = Ids::default();
     // In this order: each table group refers to the ids of the ones before it.
     let skills = seed_skills(&txn, &mut ids).await?;
-    let users = seed_builders(&txn, &mut ids).await?;
+    let users = seed_builders(&txn, &mut ids, options.demo_password.as_deref()).await?;
     let projects = seed_projects(&txn, &mut ids).await?;
     let tribes = seed_tribes(&txn, &mut ids).await?;
     let follows = seed_follows(&txn, &ids).await?;
@@ -219,8 +262,12 @@ async fn seed_skills(txn: &DatabaseTransaction, ids: &mut Ids) -> Result<usize, 
     Ok(count)
 }
 
-/// The builders and their skills. Returns how many builders.
-async fn seed_builders(txn: &DatabaseTransaction, ids: &mut Ids) -> Result<usize, SeedError> {
+/// The builders and their skills, with `demo_password` if given. Returns how many builders.
+async fn seed_builders(
+    txn: &DatabaseTransaction,
+    ids: &mut Ids,
+    demo_password: Option<&str>,
+) -> Result<usize, SeedError> {
     let mut user_rows = Vec::new();
     let mut user_skill_rows = Vec::new();
     for (index, b) in BUILDERS.iter().enumerate() {
@@ -231,8 +278,11 @@ async fn seed_builders(txn: &DatabaseTransaction, ids: &mut Ids) -> Result<usize
             user::Model {
                 id: id.clone(),
                 email: format!("{}@example.com", b.username),
-                // Prototype builders cannot log in: they have no password.
-                password_hash: None,
+                // The salt is derived from the username, so a second run writes the same row.
+                password_hash: demo_password
+                    .map(|password| domain::auth::password::demo_hash(password, b.username))
+                    .transpose()
+                    .map_err(|e| SeedError::Password(e.to_string()))?,
                 username: b.username.to_owned(),
                 display_name: b.display_name.to_owned(),
                 avatar_url: None,
@@ -521,4 +571,23 @@ fn tribe_seed(key: &str) -> Result<&'static data::TribeSeed, SeedError> {
         .iter()
         .find(|t| t.key == key)
         .ok_or_else(|| SeedError::UnknownReference { kind: "tribe", key: key.to_owned() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn development_gets_the_demo_password_and_production_needs_force_and_gets_none() {
+        let dev = options_for(None, false).map(|o| o.demo_password);
+        assert_eq!(dev, Ok(Some(DEMO_PASSWORD.to_owned())));
+        assert_eq!(
+            options_for(Some("development"), false).map(|o| o.demo_password),
+            Ok(Some(DEMO_PASSWORD.to_owned()))
+        );
+        let refused = options_for(Some("production"), false);
+        assert!(refused.as_ref().is_err_and(|e| e.contains("--force")), "{refused:?}");
+        assert_eq!(options_for(Some("production"), true).map(|o| o.demo_password), Ok(None));
+        assert!(options_for(Some("staging"), false).is_err());
+    }
 }

@@ -1,5 +1,10 @@
 //! `cargo run -p seed`: loads the prototype data into the database at `DATABASE_URL` (read from
 //! the environment or `.env`).
+//!
+//! In development (`APP_ENV` unset or `development`) the prototype builders get the documented
+//! demo password [`seed::DEMO_PASSWORD`], so anyone can sign in as Maya Chen and try every
+//! mutation. With `APP_ENV=production` it refuses to run unless given `--force`, and then sets no
+//! password: a production database must not hold accounts with a published password.
 use std::process::ExitCode;
 
 use sea_orm::{ConnectOptions, Database};
@@ -7,6 +12,22 @@ use sea_orm::{ConnectOptions, Database};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
+    let force = std::env::args().skip(1).any(|a| a == "--force");
+    let app_env = match std::env::var("APP_ENV") {
+        Ok(value) => Some(value),
+        Err(std::env::VarError::NotPresent) => None,
+        Err(e) => {
+            eprintln!("seed: APP_ENV is not readable: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let seed_options = match seed::options_for(app_env.as_deref(), force) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("seed: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     let Ok(url) = std::env::var("DATABASE_URL") else {
         eprintln!(
             "seed: DATABASE_URL is not set: set it, or run ./tribe db up to get a local database"
@@ -25,12 +46,17 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match seed::run(&db).await {
+    match seed::run_with(&db, &seed_options).await {
         Ok(s) => {
             println!(
                 "seed: loaded {} skills, {} builders, {} projects, {} tribes, {} feed events, {} follows",
                 s.skills, s.users, s.projects, s.tribes, s.feed_events, s.follows
             );
+            if let Some(password) = &seed_options.demo_password {
+                println!(
+                    "seed: the prototype builders sign in with their username (e.g. mayachen) and the password \"{password}\""
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -16,6 +16,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
 pub use config::{Config, ConfigError, Environment};
+pub use http::graphiql::EXAMPLE_DOCUMENT as GRAPHIQL_EXAMPLE_DOCUMENT;
 
 /// `iss` and `aud` of access tokens.
 const TOKEN_ISSUER: &str = "tribe-api";

@@ -196,3 +196,68 @@ async fn seeding_an_unmigrated_database_is_a_clear_error() {
     assert!(matches!(err, seed::SeedError::NotMigrated(n) if n == all), "{err}");
     assert!(err.to_string().contains("cargo run -p migration -- up"));
 }
+
+#[tokio::test]
+async fn in_development_the_prototype_builders_sign_in_with_the_demo_password() {
+    let app = TestApp::spawn().await;
+    let login = "mutation($login: String!, $password: String!) {
+        login(input: { login: $login, password: $password }) { accessToken user { username email } } }";
+
+    // Without demo passwords (what the tests and a forced production seed load), nobody can.
+    let without = TestApp::seeded().await;
+    let refused = without
+        .graphql(login, serde_json::json!({ "login": "mayachen", "password": seed::DEMO_PASSWORD }))
+        .await;
+    assert_eq!(tests::error_codes(&refused), ["BAD_USER_INPUT"], "{refused}");
+
+    seed::run_with(&app.app.db, &seed::SeedOptions::development()).await.expect("dev seed");
+    let first = everything(&app).await;
+    for login_name in ["mayachen", "MayaChen@example.com"] {
+        let signed_in = app
+            .graphql(
+                login,
+                serde_json::json!({ "login": login_name, "password": seed::DEMO_PASSWORD }),
+            )
+            .await;
+        let data = tests::assert_ok(&signed_in);
+        assert_eq!(data["login"]["user"]["username"], "mayachen");
+        assert_eq!(data["login"]["user"]["email"], "mayachen@example.com");
+        assert!(data["login"]["accessToken"].as_str().is_some_and(|t| !t.is_empty()));
+    }
+    let wrong = app
+        .graphql(login, serde_json::json!({ "login": "mayachen", "password": "not-the-password" }))
+        .await;
+    assert_eq!(tests::error_codes(&wrong), ["BAD_USER_INPUT"], "{wrong}");
+
+    // The demo hash is deterministic: a second development seed leaves every row as it was.
+    seed::run_with(&app.app.db, &seed::SeedOptions::development()).await.expect("dev seed again");
+    assert_eq!(first, everything(&app).await);
+}
+
+/// GraphiQL opens on an example document: on a development seed, every operation in it runs, the
+/// sign-in included, and the token it returns reads `viewer`.
+#[tokio::test]
+async fn the_graphiql_example_document_runs_on_a_development_seed() {
+    let app = TestApp::spawn().await;
+    seed::run_with(&app.app.db, &seed::SeedOptions::development()).await.expect("dev seed");
+    let page = String::from_utf8(app.get("/graphql").await.body).expect("utf-8 page");
+    assert!(page.contains("defaultQuery"), "the page opens on the example");
+    let document = server::GRAPHIQL_EXAMPLE_DOCUMENT;
+    assert!(document.contains(seed::DEMO_PASSWORD), "the example signs in with the demo password");
+
+    let run = |operation: &'static str| {
+        let body = serde_json::json!({ "query": document, "operationName": operation });
+        axum::http::Request::post("/graphql")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body.to_string()))
+            .expect("request")
+    };
+    let feed = app.request(run("Feed")).await.json();
+    assert_eq!(tests::assert_ok(&feed)["feed"]["edges"].as_array().map(Vec::len), Some(5));
+    let profile = app.request(run("Profile")).await.json();
+    assert_eq!(tests::assert_ok(&profile)["user"]["displayName"], "Maya Chen");
+    let signed_in = app.request(run("SignIn")).await.json();
+    let token = tests::assert_ok(&signed_in)["login"]["accessToken"].as_str().expect("a token");
+    let viewer = app.graphql_as(token, "{ viewer { username } }", serde_json::json!({})).await;
+    assert_eq!(tests::assert_ok(&viewer)["viewer"]["username"], "mayachen");
+}

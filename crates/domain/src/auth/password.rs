@@ -70,3 +70,17 @@ fn dummy_hash() -> &'static str {
             .unwrap_or_default()
     })
 }
+
+/// Hashes `password` with a salt derived from `salt_source`, so the same inputs always give the
+/// same hash. Only for the seed's demo accounts, whose rows must come out identical on every run;
+/// never for a real account, where a random salt per hash is what makes stolen hashes expensive.
+pub fn demo_hash(password: &str, salt_source: &str) -> Result<String, DomainError> {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("tribe demo salt:{salt_source}").as_bytes());
+    let salt =
+        SaltString::encode_b64(&digest[..16]).map_err(|e| DomainError::internal(e.to_string()))?;
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| DomainError::internal(e.to_string()))
+}

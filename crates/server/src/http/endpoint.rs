@@ -4,7 +4,6 @@
 //! refused), and every malformed request answered with a JSON error.
 use std::net::SocketAddr;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use axum::Extension;
 use axum::body::Body;
@@ -119,7 +118,7 @@ pub(super) async fn graphql_get(
     let raw = raw.unwrap_or_default();
     let has_query = url::form_urlencoded::parse(raw.as_bytes()).any(|(k, _)| k == "query");
     if !has_query {
-        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+        return Html(super::graphiql::page()).into_response();
     }
     let Some(media_type) = response_media_type(&headers) else { return not_acceptable() };
     let request = match request_from_query_string(&raw) {

@@ -3,6 +3,7 @@
 //! path, a malformed request, an invalid token) is answered with a JSON error body.
 mod auth;
 mod endpoint;
+pub(crate) mod graphiql;
 
 use std::sync::Arc;
 use std::time::Duration;
