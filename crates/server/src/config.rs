@@ -42,6 +42,8 @@ pub struct Config {
     pub graphql_introspection: bool,
     /// "Did you mean …?" in validation errors; default on in development, off in production.
     pub graphql_suggestions: bool,
+    /// The persisted-documents manifest, when one is configured (see trusted_documents.rs).
+    pub trusted_documents: Option<std::sync::Arc<crate::trusted_documents::TrustedDocuments>>,
 }
 
 /// The key access tokens are signed with.
@@ -72,6 +74,7 @@ impl std::fmt::Debug for Config {
             .field("max_follows", &self.max_follows)
             .field("graphql_introspection", &self.graphql_introspection)
             .field("graphql_suggestions", &self.graphql_suggestions)
+            .field("trusted_documents", &self.trusted_documents.as_ref().map(|t| t.len()))
             .finish()
     }
 }
@@ -231,6 +234,18 @@ impl Config {
             parse_bool(get("GRAPHQL_INTROSPECTION"), "GRAPHQL_INTROSPECTION", development)?;
         let graphql_suggestions =
             parse_bool(get("GRAPHQL_SUGGESTIONS"), "GRAPHQL_SUGGESTIONS", development)?;
+        let trusted_only =
+            parse_bool(get("TRUSTED_DOCUMENTS_ONLY"), "TRUSTED_DOCUMENTS_ONLY", true)?;
+        let trusted_documents = match get("TRUSTED_DOCUMENTS_MANIFEST") {
+            None => None,
+            Some(path) => Some(std::sync::Arc::new(
+                crate::trusted_documents::TrustedDocuments::load(
+                    std::path::Path::new(&path),
+                    trusted_only,
+                )
+                .map_err(|problem| invalid("TRUSTED_DOCUMENTS_MANIFEST", problem))?,
+            )),
+        };
 
         Ok(Self {
             environment,
@@ -249,6 +264,7 @@ impl Config {
             max_follows,
             graphql_introspection,
             graphql_suggestions,
+            trusted_documents,
         })
     }
 }

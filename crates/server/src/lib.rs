@@ -5,6 +5,7 @@
 pub mod config;
 mod http;
 pub mod telemetry;
+pub mod trusted_documents;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -75,6 +76,7 @@ impl App {
                 auth,
                 trust_proxy_headers: config.trust_proxy_headers,
                 limits,
+                trusted_documents: config.trusted_documents.clone(),
             },
             &config,
         );

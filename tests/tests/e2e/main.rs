@@ -17,4 +17,5 @@ mod schema_file;
 mod seed_data;
 mod tokens;
 mod tribes;
+mod trusted_documents;
 mod vectors;

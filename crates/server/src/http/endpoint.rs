@@ -93,6 +93,8 @@ pub(super) async fn graphql_post(
             "Batched requests are not supported: send one operation per request.",
         );
     }
+    // `documentId` (a persisted document) is not a field of async-graphql's request.
+    let document_id = json.get("documentId").and_then(Value::as_str).map(str::to_owned);
     let request: async_graphql::Request = match serde_json::from_value(json) {
         Ok(request) => request,
         Err(err) => {
@@ -105,6 +107,10 @@ pub(super) async fn graphql_post(
             );
         }
     };
+    let mut request = request;
+    if let Some(refused) = trusted(&state, &mut request, document_id.as_deref()) {
+        return refused;
+    }
     execute(&state, connect_info, &headers, request, media_type).await
 }
 
@@ -116,17 +122,21 @@ pub(super) async fn graphql_get(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let raw = raw.unwrap_or_default();
-    let has_query = url::form_urlencoded::parse(raw.as_bytes()).any(|(k, _)| k == "query");
+    let has_query = url::form_urlencoded::parse(raw.as_bytes())
+        .any(|(k, _)| matches!(k.as_ref(), "query" | "documentId" | "extensions"));
     if !has_query {
         return Html(super::graphiql::page()).into_response();
     }
     let Some(media_type) = response_media_type(&headers) else { return not_acceptable() };
-    let request = match request_from_query_string(&raw) {
-        Ok(request) => request,
+    let (mut request, document_id) = match request_from_query_string(&raw) {
+        Ok(parsed) => parsed,
         Err(message) => {
             return request_error(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &message);
         }
     };
+    if let Some(refused) = trusted(&state, &mut request, document_id.as_deref()) {
+        return refused;
+    }
     if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
         let operation = match &request.operation_name {
             Some(name) => {
@@ -148,9 +158,12 @@ pub(super) async fn graphql_get(
 }
 
 /// `query`, `variables` (JSON), `operationName` from a GET query string, as the GraphQL-over-HTTP
-/// specification names them.
-fn request_from_query_string(raw: &str) -> Result<async_graphql::Request, String> {
+/// specification names them, with a persisted document's `documentId` or `extensions` (JSON).
+fn request_from_query_string(
+    raw: &str,
+) -> Result<(async_graphql::Request, Option<String>), String> {
     let mut request = async_graphql::Request::new("");
+    let mut document_id = None;
     for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
         match key.as_ref() {
             "query" => request.query = value.into_owned(),
@@ -162,10 +175,32 @@ fn request_from_query_string(raw: &str) -> Result<async_graphql::Request, String
                     .map_err(|e| format!("The variables parameter is not valid JSON: {e}."))?;
                 request.variables = async_graphql::Variables::from_json(variables);
             }
+            "documentId" if !value.is_empty() => document_id = Some(value.into_owned()),
+            "extensions" if !value.is_empty() => {
+                let extensions: serde_json::Value = serde_json::from_str(&value)
+                    .map_err(|e| format!("The extensions parameter is not valid JSON: {e}."))?;
+                let parsed: async_graphql::Request =
+                    serde_json::from_value(serde_json::json!({ "extensions": extensions }))
+                        .map_err(|e| format!("The extensions parameter is not an object: {e}."))?;
+                request.extensions = parsed.extensions;
+            }
             _ => {}
         }
     }
-    Ok(request)
+    Ok((request, document_id))
+}
+
+/// Resolves a persisted document (see `trusted_documents`); Some: the response refusing it.
+fn trusted(
+    state: &AppState,
+    request: &mut async_graphql::Request,
+    document_id: Option<&str>,
+) -> Option<Response> {
+    let refused =
+        crate::trusted_documents::resolve(state.trusted_documents.as_deref(), request, document_id)
+            .err()?;
+    let status = StatusCode::from_u16(refused.status).unwrap_or(StatusCode::BAD_REQUEST);
+    Some(request_error(status, refused.code, &refused.message))
 }
 
 async fn execute(

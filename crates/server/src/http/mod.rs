@@ -35,6 +35,7 @@ pub struct AppState {
     pub auth: Arc<AuthSettings>,
     pub trust_proxy_headers: bool,
     pub limits: graphql::Limits,
+    pub trusted_documents: Option<Arc<crate::trusted_documents::TrustedDocuments>>,
 }
 
 pub fn router(state: AppState, config: &Config) -> Router {
