@@ -251,14 +251,19 @@ impl TestApp {
     }
 
     /// POST /graphql as a browser client would send it; returns the whole JSON response.
+    ///
+    /// `extensions.cost`, which every executed response carries, is checked and taken out, so
+    /// tests can compare whole responses; [`TestApp::graphql_with`] keeps it.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        self.graphql_with(query, variables, &[]).await.json()
+        without_cost(self.graphql_with(query, variables, &[]).await.json())
     }
 
-    /// POST /graphql with an access token.
+    /// POST /graphql with an access token (`extensions.cost` taken out, as [`TestApp::graphql`]).
     pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
         let bearer = format!("Bearer {token}");
-        self.graphql_with(query, variables, &[("authorization", &bearer)]).await.json()
+        without_cost(
+            self.graphql_with(query, variables, &[("authorization", &bearer)]).await.json(),
+        )
     }
 
     /// POST /graphql with extra headers; the whole HTTP response.
@@ -511,6 +516,26 @@ pub fn sql_error(err: &DbErr) -> SqlError {
         constraint: DatabaseError::constraint(db).map(str::to_owned),
         message: DatabaseError::message(db).to_owned(),
     }
+}
+
+/// The response without `extensions.cost`, after checking that it is well formed: a whole
+/// `requested` and `limit`. A response whose `extensions` held only the cost loses `extensions`.
+pub fn without_cost(mut response: Value) -> Value {
+    let Some(extensions) = response.get_mut("extensions").and_then(Value::as_object_mut) else {
+        return response;
+    };
+    if let Some(cost) = extensions.remove("cost") {
+        assert!(
+            cost["requested"].is_u64() && cost["limit"].is_u64(),
+            "extensions.cost is {{requested, limit}}: {cost}"
+        );
+    }
+    if extensions.is_empty()
+        && let Some(object) = response.as_object_mut()
+    {
+        object.remove("extensions");
+    }
+    response
 }
 
 /// Sends one request through a router (a clone of the app's, for concurrent requests).

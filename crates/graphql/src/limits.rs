@@ -1,7 +1,7 @@
 //! Request limits async-graphql does not enforce by itself, checked by [`prepare`] right after
-//! parsing, before validation and before any database work: aliases per request and NUL
-//! characters in string arguments and variables. (Depth, complexity and directives per field are
-//! async-graphql's own limits.) This is a plain function rather than an async-graphql extension:
+//! parsing, before validation and before any database work: the query's cost (see `cost.rs`),
+//! aliases per request and NUL characters in string arguments and variables. (Depth and
+//! directives per field are async-graphql's own limits.) This is a plain function rather than an async-graphql extension:
 //! an extension is called around every field's resolution, which is measurable on a feed page of
 //! a few hundred fields.
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
@@ -75,12 +75,45 @@ fn check(
 }
 
 /// Parses the request's query once and checks it against the limits; the parsed document stays in
-/// the request, so async-graphql does not parse it again.
-pub fn prepare(request: &mut Request, max_aliases: usize) -> Result<(), ServerError> {
-    let document = async_graphql::parser::parse_query(&request.query).map_err(ServerError::from)?;
-    check(max_aliases, &document, &request.variables)?;
+/// the request, so async-graphql does not parse it again. Returns the query's cost (None when it
+/// did not parse); a query over the cost limit is refused with its cost in `extensions.cost`.
+pub fn prepare(
+    request: &mut Request,
+    limits: &crate::Limits,
+) -> (Option<crate::cost::Cost>, Result<(), ServerError>) {
+    let document = match async_graphql::parser::parse_query(&request.query) {
+        Ok(document) => document,
+        Err(err) => return (None, Err(ServerError::from(err))),
+    };
+    let requested = crate::cost::Model::get().cost_of(
+        &document,
+        request.operation_name.as_deref(),
+        &request.variables,
+    );
+    let cost = crate::cost::Cost { requested, limit: limits.max_cost };
+    if requested > limits.max_cost {
+        let error = ServerError::new(
+            format!(
+                "This query costs {requested}, over the limit of {}: ask for fewer items (first) or fewer nested lists.",
+                limits.max_cost
+            ),
+            None,
+        );
+        return (Some(cost), Err(error));
+    }
+    if let Err(error) = check(limits.max_aliases, &document, &request.variables) {
+        return (Some(cost), Err(error));
+    }
     request.set_parsed_query(document);
-    Ok(())
+    (Some(cost), Ok(()))
+}
+
+/// `extensions.cost` of a response: what the query cost and the limit.
+pub fn cost_extension(cost: crate::cost::Cost) -> Value {
+    let mut fields = async_graphql::indexmap::IndexMap::new();
+    fields.insert(async_graphql::Name::new("requested"), Value::from(cost.requested));
+    fields.insert(async_graphql::Name::new("limit"), Value::from(cost.limit));
+    Value::Object(fields)
 }
 
 /// Whether the operation was executed: a response whose `data` is null and whose errors all lack

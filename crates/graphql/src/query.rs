@@ -94,7 +94,6 @@ impl Query {
     }
 
     /// Builders, newest first.
-    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -119,7 +118,6 @@ impl Query {
     }
 
     /// Projects, newest first.
-    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -143,7 +141,6 @@ impl Query {
     }
 
     /// Tribes, newest first.
-    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
     async fn tribes(
         &self,
         ctx: &Context<'_>,
@@ -169,7 +166,6 @@ impl Query {
     }
 
     /// The feed, strictly newest first: no ranking. FOLLOWING needs a signed-in viewer.
-    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
     async fn feed(
         &self,
         ctx: &Context<'_>,

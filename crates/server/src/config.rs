@@ -42,6 +42,8 @@ pub struct Config {
     pub graphql_introspection: bool,
     /// "Did you mean …?" in validation errors; default on in development, off in production.
     pub graphql_suggestions: bool,
+    /// The most a query may cost (objects it can return; see graphql's cost.rs).
+    pub graphql_max_cost: u64,
     /// The persisted-documents manifest, when one is configured (see trusted_documents.rs).
     pub trusted_documents: Option<std::sync::Arc<crate::trusted_documents::TrustedDocuments>>,
 }
@@ -74,6 +76,7 @@ impl std::fmt::Debug for Config {
             .field("max_follows", &self.max_follows)
             .field("graphql_introspection", &self.graphql_introspection)
             .field("graphql_suggestions", &self.graphql_suggestions)
+            .field("graphql_max_cost", &self.graphql_max_cost)
             .field("trusted_documents", &self.trusted_documents.as_ref().map(|t| t.len()))
             .finish()
     }
@@ -234,6 +237,13 @@ impl Config {
             parse_bool(get("GRAPHQL_INTROSPECTION"), "GRAPHQL_INTROSPECTION", development)?;
         let graphql_suggestions =
             parse_bool(get("GRAPHQL_SUGGESTIONS"), "GRAPHQL_SUGGESTIONS", development)?;
+        let graphql_max_cost = parse_number(
+            get("GRAPHQL_MAX_COST"),
+            "GRAPHQL_MAX_COST",
+            graphql::DEFAULT_MAX_COST,
+            100,
+            10_000_000,
+        )?;
         let trusted_only =
             parse_bool(get("TRUSTED_DOCUMENTS_ONLY"), "TRUSTED_DOCUMENTS_ONLY", true)?;
         let trusted_documents = match get("TRUSTED_DOCUMENTS_MANIFEST") {
@@ -264,6 +274,7 @@ impl Config {
             max_follows,
             graphql_introspection,
             graphql_suggestions,
+            graphql_max_cost,
             trusted_documents,
         })
     }

@@ -66,6 +66,7 @@ impl App {
         let limits = graphql::Limits {
             introspection: config.graphql_introspection,
             suggestions: config.graphql_suggestions,
+            max_cost: config.graphql_max_cost,
             ..graphql::Limits::default()
         };
         let schema = graphql::build_schema(services.clone(), limits);

@@ -114,7 +114,6 @@ impl User {
         Ok(skills.unwrap_or_default().iter().cloned().map(Skill).collect())
     }
     /// The builder's own projects, newest first.
-    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,
@@ -145,7 +144,6 @@ impl User {
         Ok(rows.unwrap_or_default().iter().map(|t| Tribe::new(t.clone(), None)).collect())
     }
     /// People who follow this builder, most recent first.
-    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
     async fn followers(
         &self,
         ctx: &Context<'_>,
@@ -155,7 +153,6 @@ impl User {
         self.follows(ctx, FollowDirection::Followers, first, after).await
     }
     /// People this builder follows (at most 100), most recent first.
-    #[graphql(complexity = "crate::page_cost(first, child_complexity)")]
     async fn following(
         &self,
         ctx: &Context<'_>,

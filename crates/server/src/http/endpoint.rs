@@ -215,7 +215,8 @@ async fn execute(
     let client = ClientInfo { ip: client_ip(headers, peer, state.trust_proxy_headers) };
     let mut request = request;
     let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok());
-    let mut response = match graphql::prepare(&mut request, state.limits.max_aliases) {
+    let (cost, prepared) = graphql::prepare(&mut request, &state.limits);
+    let mut response = match prepared {
         Err(error) => async_graphql::Response::from_errors(vec![error]),
         Ok(()) => {
             let mut request = request
@@ -229,6 +230,9 @@ async fn execute(
         }
     };
     graphql::ensure_error_codes(&mut response, request_id);
+    if let Some(cost) = cost {
+        response.extensions.insert("cost".to_owned(), graphql::cost_extension(cost));
+    }
 
     // A request that never executed (parse or validation failed) is a request error: with the
     // GraphQL response media type it has no `data` and a 400; with plain JSON it is a 200.
