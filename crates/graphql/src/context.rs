@@ -57,3 +57,12 @@ impl<T> ResultExt<T> for Result<T, crate::loaders::LoadError> {
         self.map_err(|e| crate::to_graphql_error(&e.0, ctx.data_opt::<RequestId>()))
     }
 }
+
+/// The error for a row a foreign key guarantees but that is gone: it was deleted while the
+/// request ran.
+pub(crate) fn missing(ctx: &Context<'_>, what: &str) -> async_graphql::Error {
+    crate::to_graphql_error(
+        &DomainError::internal(format!("a guaranteed {what} is missing (deleted meanwhile?)")),
+        ctx.data_opt::<RequestId>(),
+    )
+}

@@ -177,8 +177,7 @@ fn a_bad_manifest_stops_the_start_with_one_line_naming_the_variable() {
     let err = server::Config::from_lookup(|k| {
         vars.iter().find(|(name, _)| *name == k).map(|(_, v)| v.clone())
     })
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     let _ = std::fs::remove_file(&path);
     assert_eq!(err.var, "TRUSTED_DOCUMENTS_MANIFEST");
     let missing = server::Config::from_lookup(|k| match k {

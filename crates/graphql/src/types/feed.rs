@@ -41,11 +41,12 @@ impl FeedEvent {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at.to_utc()
     }
-    /// Who acted.
-    async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        User::load(ctx, &self.0.actor_id).await
+    /// Who acted. (An account's deletion removes its events.)
+    async fn actor(&self, ctx: &Context<'_>) -> Result<User> {
+        User::load_required(ctx, &self.0.actor_id).await
     }
-    /// What was acted upon; null if it no longer exists.
+    /// What was acted upon. Deleting a project, a tribe or an account removes the events that
+    /// point at it, but one deleted while this request ran is null rather than an error.
     async fn target(&self, ctx: &Context<'_>) -> Result<Option<FeedTarget>> {
         let id = &self.0.target_id;
         Ok(match self.0.target_type {

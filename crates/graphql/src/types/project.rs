@@ -45,6 +45,11 @@ impl Project {
         let row = ctx.loaders()?.projects.load_one(id.to_owned()).await.gql(ctx)?;
         Ok(row.map(|(p, owner)| Self::with_owner(p, owner)))
     }
+
+    /// A project a foreign key guarantees (see [`User::load_required`]).
+    pub async fn load_required(ctx: &Context<'_>, id: &str) -> Result<Self> {
+        Self::load(ctx, id).await?.ok_or_else(|| crate::context::missing(ctx, "project"))
+    }
 }
 
 /// Something a builder made, with who built it.
@@ -93,13 +98,14 @@ impl Project {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.model.updated_at.to_utc()
     }
-    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+    async fn owner(&self, ctx: &Context<'_>) -> Result<User> {
         match &self.owner {
-            Some(owner) => Ok(Some(User::seen_by(owner.clone(), ctx))),
-            None => User::load(ctx, &self.model.owner_id).await,
+            Some(owner) => Ok(User::seen_by(owner.clone(), ctx)),
+            None => User::load_required(ctx, &self.model.owner_id).await,
         }
     }
-    /// Invitations not yet answered. Only the owner sees them: null for everyone else.
+    /// Invitations not yet answered. Only the owner sees them: null for everyone else (not an
+    /// empty list, so a client can tell "none" from "not yours to see").
     async fn pending_invitations(&self, ctx: &Context<'_>) -> Result<Option<Vec<Collaborator>>> {
         if !domain::visibility::sees_owner_only(ctx.viewer(), &self.model.owner_id) {
             return Ok(None);
@@ -133,16 +139,16 @@ impl Collaborator {
 
 #[Object]
 impl Collaborator {
-    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+    async fn user(&self, ctx: &Context<'_>) -> Result<User> {
         match &self.user {
-            Some(user) => Ok(Some(user.clone())),
-            None => User::load(ctx, &self.model.user_id).await,
+            Some(user) => Ok(user.clone()),
+            None => User::load_required(ctx, &self.model.user_id).await,
         }
     }
-    async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
+    async fn project(&self, ctx: &Context<'_>) -> Result<Project> {
         match &self.project {
-            Some(project) => Ok(Some(project.clone())),
-            None => Project::load(ctx, &self.model.project_id).await,
+            Some(project) => Ok(project.clone()),
+            None => Project::load_required(ctx, &self.model.project_id).await,
         }
     }
     async fn role(&self) -> Option<&str> {

@@ -34,6 +34,11 @@ impl Tribe {
         let row = ctx.loaders()?.tribes.load_one(id.to_owned()).await.gql(ctx)?;
         Ok(row.map(|(t, owner)| Self::new(t, Some(owner))))
     }
+
+    /// A tribe a foreign key guarantees (see [`User::load_required`]).
+    pub async fn load_required(ctx: &Context<'_>, id: &str) -> Result<Self> {
+        Self::load(ctx, id).await?.ok_or_else(|| crate::context::missing(ctx, "tribe"))
+    }
 }
 
 /// A small team with a mission and open roles.
@@ -60,10 +65,10 @@ impl Tribe {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.model.updated_at.to_utc()
     }
-    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+    async fn owner(&self, ctx: &Context<'_>) -> Result<User> {
         match &self.owner {
-            Some(owner) => Ok(Some(User::seen_by(owner.clone(), ctx))),
-            None => User::load(ctx, &self.model.owner_id).await,
+            Some(owner) => Ok(User::seen_by(owner.clone(), ctx)),
+            None => User::load_required(ctx, &self.model.owner_id).await,
         }
     }
     /// Active members, the owner first.
@@ -71,7 +76,8 @@ impl Tribe {
         let rows = ctx.loaders()?.members.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(self.members_from(rows.unwrap_or_default(), ctx))
     }
-    /// Requests to join that await a decision. Only the owner sees them: null for everyone else.
+    /// Requests to join that await a decision. Only the owner sees them: null for everyone else
+    /// (not an empty list, so a client can tell "none" from "not yours to see").
     async fn join_requests(&self, ctx: &Context<'_>) -> Result<Option<Vec<TribeMember>>> {
         if !domain::visibility::sees_owner_only(ctx.viewer(), &self.model.owner_id) {
             return Ok(None);
@@ -104,16 +110,16 @@ impl TribeMember {
 /// A builder's membership of a tribe.
 #[Object]
 impl TribeMember {
-    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+    async fn user(&self, ctx: &Context<'_>) -> Result<User> {
         match &self.user {
-            Some(user) => Ok(Some(user.clone())),
-            None => User::load(ctx, &self.model.user_id).await,
+            Some(user) => Ok(user.clone()),
+            None => User::load_required(ctx, &self.model.user_id).await,
         }
     }
-    async fn tribe(&self, ctx: &Context<'_>) -> Result<Option<Tribe>> {
+    async fn tribe(&self, ctx: &Context<'_>) -> Result<Tribe> {
         match &self.tribe {
-            Some(tribe) => Ok(Some(tribe.clone())),
-            None => Tribe::load(ctx, &self.model.tribe_id).await,
+            Some(tribe) => Ok(tribe.clone()),
+            None => Tribe::load_required(ctx, &self.model.tribe_id).await,
         }
     }
     async fn role(&self) -> MemberRole {
@@ -144,7 +150,7 @@ impl OpenRole {
     async fn filled(&self) -> bool {
         self.0.filled
     }
-    /// Who filled the role, if anyone.
+    /// Who filled the role: null while the role is open (and once its holder has left).
     async fn filled_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         match &self.0.filled_by {
             Some(id) => User::load(ctx, id).await,

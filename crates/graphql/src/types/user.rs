@@ -41,6 +41,12 @@ impl User {
         Ok(model.map(|m| Self::seen_by(m, ctx)))
     }
 
+    /// A user a foreign key guarantees (NOT NULL, cascading): missing only if deleted while this
+    /// request ran, which is reported as an internal error rather than typed as nullable.
+    pub async fn load_required(ctx: &Context<'_>, id: &str) -> Result<Self> {
+        Self::load(ctx, id).await?.ok_or_else(|| crate::context::missing(ctx, "user"))
+    }
+
     async fn follows(
         &self,
         ctx: &Context<'_>,
@@ -68,7 +74,7 @@ impl User {
     async fn display_name(&self) -> &str {
         &self.model.display_name
     }
-    /// Only visible to the user themself; null for everyone else.
+    /// Only visible to the user themself: null for everyone else (privacy, not absence).
     async fn email(&self) -> Option<&str> {
         self.email_visible.then_some(self.model.email.as_str())
     }
