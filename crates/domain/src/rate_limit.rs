@@ -53,7 +53,8 @@ pub struct RateLimits {
     pub max_keys: usize,
 }
 
-/// The default of [`RateLimits::max_keys`]: about 6 MB per bucket when full.
+/// The default of [`RateLimits::max_keys`]: at most about 11 MB per bucket when full (32-byte
+/// windows, 24-byte queue entries, up to two per window).
 pub const DEFAULT_MAX_KEYS: usize = 100_000;
 
 impl Default for RateLimits {
