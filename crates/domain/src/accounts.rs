@@ -42,10 +42,13 @@ pub async fn register(
     let username = validate::username(&input.username)?;
     let display_name = validate::required_text("displayName", &input.display_name, 100)?;
     validate::password("password", &input.password)?;
-    services.limiter.hit(Bucket::RegistrationsPerIp, &client.ip)?;
+    // Counted before the hash, so registrations sent at once cannot all pass; given back if the
+    // hasher is too busy to take it (nothing was attempted).
+    let attempt = services.limiter.reserve(Bucket::RegistrationsPerIp, &client.ip)?;
 
     // Hash before opening the transaction: it is the slow part and holds no lock.
     let password_hash = services.hasher.hash(&input.password).await?;
+    attempt.keep();
     let txn = services.db.begin().await?;
     ensure_free(&txn, &email, &username).await?;
     let now = Utc::now().fixed_offset();
@@ -153,6 +156,46 @@ fn bad_credentials() -> DomainError {
     }
 }
 
+/// The key of an account in the failed-password bucket: its id, so that its email and its
+/// username share one allowance, and login, changePassword and deleteAccount share it too. A
+/// login that names nobody is counted under the name (prefixed, so it can never be an id).
+fn account_key(user_id: &str) -> String {
+    format!("user:{user_id}")
+}
+
+fn unknown_login_key(login: &str) -> String {
+    format!("login:{login}")
+}
+
+/// Checks `password` against `hash` under the failed-password limits: the attempt is counted
+/// for the client's address, then for the account, before the (expensive, guessable) check; a
+/// right password gives both back, a wrong one keeps them. A request refused for its account
+/// still counts for its address, so one address hammering a locked account is soon stopped
+/// before it costs even a lookup.
+async fn verify_limited(
+    services: &Services,
+    client: &ClientInfo,
+    account: &str,
+    password: &str,
+    hash: Option<&str>,
+) -> Result<bool, DomainError> {
+    let per_ip = services.limiter.reserve(Bucket::FailedLoginsPerIp, &client.ip)?;
+    let per_account = match services.limiter.reserve(Bucket::FailedLoginsPerAccount, account) {
+        Ok(reservation) => reservation,
+        Err(limited) => {
+            per_ip.keep();
+            return Err(limited);
+        }
+    };
+    // If this fails (the hasher is busy), both reservations are given back: nothing was checked.
+    let valid = services.hasher.verify(password, hash).await?;
+    if !valid {
+        per_ip.keep();
+        per_account.keep();
+    }
+    Ok(valid)
+}
+
 /// `login` is an email or a username. An unknown login and a wrong password get the same error
 /// and take the same time (a password is verified either way).
 pub async fn login(
@@ -168,7 +211,7 @@ pub async fn login(
     if password.chars().count() > validate::PASSWORD_MAX_CHARS {
         return Err(bad_credentials());
     }
-    services.limiter.check(Bucket::FailedLoginsPerAccount, &login)?;
+    // The address first: a flood from one address is stopped before it touches any account.
     services.limiter.check(Bucket::FailedLoginsPerIp, &client.ip)?;
 
     let column = if login.contains('@') { "email" } else { "lower(username)" };
@@ -177,12 +220,9 @@ pub async fn login(
         .one(&services.db)
         .await?;
     let hash = found.as_ref().and_then(|u| u.password_hash.as_deref());
-    let valid = services.hasher.verify(password, hash).await?;
-    let Some(user) = found.filter(|_| valid) else {
-        services.limiter.hit(Bucket::FailedLoginsPerAccount, &login)?;
-        services.limiter.hit(Bucket::FailedLoginsPerIp, &client.ip)?;
-        return Err(bad_credentials());
-    };
+    let account = found.as_ref().map_or_else(|| unknown_login_key(&login), |u| account_key(&u.id));
+    let valid = verify_limited(services, client, &account, password, hash).await?;
+    let Some(user) = found.filter(|_| valid) else { return Err(bad_credentials()) };
     start_session(services, &services.db, user).await
 }
 
@@ -266,6 +306,7 @@ pub async fn logout_everywhere(services: &Services, user_id: &str) -> Result<(),
 /// Changes the password, revokes every session and starts a new one for the caller.
 pub async fn change_password(
     services: &Services,
+    client: &ClientInfo,
     user_id: &str,
     current: &str,
     new: &str,
@@ -276,7 +317,14 @@ pub async fn change_password(
         .await?
         .ok_or(DomainError::Unauthenticated)?;
     if current.chars().count() > validate::PASSWORD_MAX_CHARS
-        || !services.hasher.verify(current, user.password_hash.as_deref()).await?
+        || !verify_limited(
+            services,
+            client,
+            &account_key(&user.id),
+            current,
+            user.password_hash.as_deref(),
+        )
+        .await?
     {
         return Err(DomainError::invalid("currentPassword", "The current password is incorrect."));
     }
@@ -296,6 +344,7 @@ pub async fn change_password(
 /// that point at its projects, tribes or itself — in one transaction.
 pub async fn delete_account(
     services: &Services,
+    client: &ClientInfo,
     user_id: &str,
     password: &str,
 ) -> Result<(), DomainError> {
@@ -308,7 +357,14 @@ pub async fn delete_account(
         .await?
         .ok_or(DomainError::Unauthenticated)?;
     if password.chars().count() > validate::PASSWORD_MAX_CHARS
-        || !services.hasher.verify(password, user.password_hash.as_deref()).await?
+        || !verify_limited(
+            services,
+            client,
+            &account_key(&user.id),
+            password,
+            user.password_hash.as_deref(),
+        )
+        .await?
     {
         return Err(DomainError::invalid("password", "The password is incorrect."));
     }

@@ -20,6 +20,10 @@ pub enum DomainError {
     InvalidInput { field: String, message: String },
     #[error("too many requests: try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
+    /// A shared resource is at capacity right now (the password hasher's queue): refused at once
+    /// rather than queued without end. RATE_LIMITED for the client, with its own message.
+    #[error("{message}")]
+    Busy { message: &'static str, retry_after_secs: u64 },
     /// The database did not answer in time.
     #[error("the service is temporarily unavailable")]
     Unavailable(#[source] Cause),

@@ -75,7 +75,8 @@ pub fn to_graphql_error(err: &DomainError, request_id: Option<&RequestId>) -> as
             .extend_with(|_, ext| ext.set("reason", reason.as_str())),
         DomainError::InvalidInput { field, .. } => with_code(message, ErrorCode::BadUserInput)
             .extend_with(|_, ext| ext.set("field", field.as_str())),
-        DomainError::RateLimited { retry_after_secs } => with_code(message, ErrorCode::RateLimited)
+        DomainError::RateLimited { retry_after_secs }
+        | DomainError::Busy { retry_after_secs, .. } => with_code(message, ErrorCode::RateLimited)
             .extend_with(|_, ext| ext.set("retryAfterSeconds", *retry_after_secs)),
         DomainError::Unavailable(cause) | DomainError::Internal(cause) => {
             tracing::error!(request_id = request_id.as_deref(), error = %cause.chain(), "request failed");
@@ -151,6 +152,7 @@ mod tests {
             (DomainError::conflict(domain::ConflictReason::TribeFull, "full"), "CONFLICT"),
             (DomainError::invalid("title", "empty"), "BAD_USER_INPUT"),
             (DomainError::RateLimited { retry_after_secs: 3 }, "RATE_LIMITED"),
+            (DomainError::Busy { message: "busy", retry_after_secs: 1 }, "RATE_LIMITED"),
             (DomainError::internal("boom"), "INTERNAL_SERVER_ERROR"),
             (DomainError::unavailable("down"), "INTERNAL_SERVER_ERROR"),
         ];

@@ -34,6 +34,10 @@ pub struct Config {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub rate_limits: RateLimits,
+    /// Password hashes run at once (each takes 19 MiB and a core for tens of milliseconds).
+    pub password_hash_concurrency: usize,
+    /// Password hashes that may wait for a worker; past that a request is refused as busy.
+    pub password_hash_queue: usize,
     /// Take the client address from the last `X-Forwarded-For` entry (behind a reverse proxy).
     pub trust_proxy_headers: bool,
     /// At most this many follows per user.
@@ -72,6 +76,8 @@ impl std::fmt::Debug for Config {
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
             .field("rate_limits", &self.rate_limits)
+            .field("password_hash_concurrency", &self.password_hash_concurrency)
+            .field("password_hash_queue", &self.password_hash_queue)
             .field("trust_proxy_headers", &self.trust_proxy_headers)
             .field("max_follows", &self.max_follows)
             .field("graphql_introspection", &self.graphql_introspection)
@@ -227,7 +233,30 @@ impl Config {
                 defaults.registrations_per_ip,
             )?,
             refreshes_per_ip: rate("RATE_LIMIT_REFRESHES_PER_IP", defaults.refreshes_per_ip)?,
+            max_keys: parse_number(
+                get("RATE_LIMIT_MAX_KEYS"),
+                "RATE_LIMIT_MAX_KEYS",
+                defaults.max_keys,
+                100,
+                10_000_000,
+            )?,
         };
+        // Two hashes per core keep the cores busy; more would only queue in memory.
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let password_hash_concurrency = parse_number(
+            get("PASSWORD_HASH_CONCURRENCY"),
+            "PASSWORD_HASH_CONCURRENCY",
+            2 * cores,
+            1,
+            1024,
+        )?;
+        let password_hash_queue = parse_number(
+            get("PASSWORD_HASH_QUEUE"),
+            "PASSWORD_HASH_QUEUE",
+            domain::auth::password::DEFAULT_QUEUE,
+            0,
+            100_000,
+        )?;
         let trust_proxy_headers =
             parse_bool(get("TRUST_PROXY_HEADERS"), "TRUST_PROXY_HEADERS", false)?;
         let max_follows =
@@ -270,6 +299,8 @@ impl Config {
             access_token_ttl,
             refresh_token_ttl,
             rate_limits,
+            password_hash_concurrency,
+            password_hash_queue,
             trust_proxy_headers,
             max_follows,
             graphql_introspection,
@@ -385,6 +416,9 @@ mod tests {
             ("RATE_LIMIT_FAILED_LOGINS_PER_ACCOUNT", "-1"),
             ("RATE_LIMIT_REGISTRATIONS_PER_IP", "many"),
             ("RATE_LIMIT_REFRESHES_PER_IP", "5/1d"),
+            ("RATE_LIMIT_MAX_KEYS", "10"),
+            ("PASSWORD_HASH_CONCURRENCY", "0"),
+            ("PASSWORD_HASH_QUEUE", "-1"),
             ("TRUST_PROXY_HEADERS", "yes"),
             ("GRAPHQL_INTROSPECTION", "off"),
             ("GRAPHQL_SUGGESTIONS", "1"),

@@ -30,6 +30,7 @@ pub struct App {
     pub config: Config,
     pub db: DatabaseConnection,
     router: Router,
+    hasher: domain::auth::password::PasswordHasher,
     statements: Arc<AtomicU64>,
     statement_micros: Arc<AtomicU64>,
 }
@@ -54,13 +55,14 @@ impl App {
             issuer: TOKEN_ISSUER.into(),
             audience: TOKEN_AUDIENCE.into(),
         });
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let services = domain::Services {
             db: db.clone(),
             auth: auth.clone(),
             limiter: Arc::new(domain::rate_limit::RateLimiter::new(config.rate_limits)),
-            // Two hashes per core keep the cores busy; more would only queue in memory.
-            hasher: domain::auth::password::PasswordHasher::new(2 * cores),
+            hasher: domain::auth::password::PasswordHasher::new(
+                config.password_hash_concurrency,
+                config.password_hash_queue,
+            ),
             rules: domain::Rules { max_follows: config.max_follows },
         };
         let limits = graphql::Limits {
@@ -69,6 +71,7 @@ impl App {
             max_cost: config.graphql_max_cost,
             ..graphql::Limits::default()
         };
+        let hasher = services.hasher.clone();
         let schema = graphql::build_schema(services.clone(), limits);
         let router = http::router(
             http::AppState {
@@ -81,7 +84,7 @@ impl App {
             },
             &config,
         );
-        Ok(Self { config, db, router, statements, statement_micros })
+        Ok(Self { config, db, router, hasher, statements, statement_micros })
     }
 
     pub fn router(&self) -> Router {
@@ -91,6 +94,11 @@ impl App {
     /// SQL statements sent to the database since start-up (tests and benchmarks count them).
     pub fn statements_sent(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Passwords verified since start-up (the rate-limit tests count them).
+    pub fn password_verifications(&self) -> u64 {
+        self.hasher.verifications()
     }
 
     /// Time spent waiting on SQL statements since start-up, in microseconds.

@@ -81,10 +81,15 @@ impl AccountMutation {
         new_password: String,
     ) -> Result<AuthPayload> {
         let viewer = ctx.viewer().require().gql(ctx)?;
-        let session =
-            accounts::change_password(ctx.services()?, viewer, &current_password, &new_password)
-                .await
-                .gql(ctx)?;
+        let session = accounts::change_password(
+            ctx.services()?,
+            &ctx.client(),
+            viewer,
+            &current_password,
+            &new_password,
+        )
+        .await
+        .gql(ctx)?;
         Ok(AuthPayload(session))
     }
 
@@ -98,7 +103,9 @@ impl AccountMutation {
     /// Deletes the viewer's account and everything they own or appear in. Needs the password.
     async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
         let viewer = ctx.viewer().require().gql(ctx)?;
-        accounts::delete_account(ctx.services()?, viewer, &password).await.gql(ctx)?;
+        accounts::delete_account(ctx.services()?, &ctx.client(), viewer, &password)
+            .await
+            .gql(ctx)?;
         Ok(true)
     }
 
