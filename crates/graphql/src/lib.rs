@@ -29,7 +29,8 @@ pub struct RequestId(pub String);
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_depth: usize,
-    /// Every field costs 1; a connection field multiplies its selection by `first`.
+    /// Every field costs 1; a connection field multiplies its selection by `first`, a list
+    /// field by its cap (`domain::caps`).
     pub max_complexity: usize,
     pub max_aliases: usize,
     pub max_directives_per_field: usize,
@@ -42,7 +43,9 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_depth: 12,
-            max_complexity: 5000,
+            // Lists count as their caps: the feed's full card page (every relation of every
+            // event) costs 4,261 at 20 events, 10,651 at 50 and 21,301 at 100.
+            max_complexity: 25_000,
             max_aliases: 30,
             max_directives_per_field: 5,
             introspection: true,
@@ -72,6 +75,13 @@ pub(crate) fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
     (first as usize).saturating_mul(child_complexity).saturating_add(1)
 }
 
+/// The complexity of a list field that is read whole: its selection, once per row the list can
+/// hold, which its cap in `domain::caps` bounds. A list so counted costs on paper what it can cost
+/// in the database, however lists are nested.
+pub(crate) fn list_cost(cap: usize, child_complexity: usize) -> usize {
+    cap.saturating_mul(child_complexity).saturating_add(1)
+}
+
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     schema_builder().finish().sdl()
@@ -82,4 +92,46 @@ pub fn sdl() -> String {
 fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query, Mutation::default(), EmptySubscription)
         .register_output_type::<error::ConflictReason>()
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::caps;
+
+    /// The description of `type_name.field` in the SDL.
+    fn description(sdl: &str, type_name: &str, field: &str) -> String {
+        let start =
+            sdl.find(&format!("\ntype {type_name} {{")).unwrap_or_else(|| panic!("{type_name}"));
+        let body = &sdl[start..];
+        let body = &body[..body.find("\n}").unwrap_or(body.len())];
+        let at = [format!("\n\t{field}:"), format!("\n\t{field}(")]
+            .iter()
+            .find_map(|p| body.find(p.as_str()))
+            .unwrap_or_else(|| panic!("{type_name}.{field}"));
+        let before = &body[..at];
+        let open = before.trim_end().strip_suffix("\"\"\"").and_then(|b| b.rfind("\"\"\""));
+        open.map(|o| before[o..].to_owned()).unwrap_or_default()
+    }
+
+    /// Every capped list tells a frontend its cap, and the number is the domain's.
+    #[test]
+    fn capped_lists_state_their_caps_in_the_schema() {
+        let sdl = super::sdl();
+        for (type_name, field, cap) in [
+            ("User", "skills", caps::MAX_SKILLS),
+            ("User", "tribes", caps::MAX_TRIBES_PER_BUILDER),
+            ("User", "collaborations", caps::MAX_COLLABORATIONS_PER_BUILDER),
+            ("Project", "collaborators", caps::MAX_COLLABORATORS_PER_PROJECT),
+            ("Project", "pendingInvitations", caps::MAX_COLLABORATORS_PER_PROJECT),
+            ("Tribe", "members", caps::MAX_MEMBERS_PER_TRIBE),
+            ("Tribe", "joinRequests", caps::MAX_JOIN_REQUESTS_PER_TRIBE),
+            ("Tribe", "openRoles", caps::MAX_OPEN_ROLES_PER_TRIBE),
+            ("Query", "viewerInvitations", caps::MAX_INVITATIONS_PER_INVITEE),
+            ("Query", "viewerJoinRequests", caps::MAX_JOIN_REQUESTS_PER_BUILDER),
+        ] {
+            let text = description(&sdl, type_name, field);
+            let words = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            assert!(words.contains(&format!("at most {cap}")), "{type_name}.{field}: {text}");
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod batching;
+mod bounded_lists;
 mod delete_account;
 mod feed;
 mod follows;

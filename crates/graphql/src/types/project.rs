@@ -99,7 +99,11 @@ impl Project {
             None => User::load(ctx, &self.model.owner_id).await,
         }
     }
-    /// Invitations not yet answered. Only the owner sees them: null for everyone else.
+    /// Invitations not yet answered. Only the owner sees them: null for everyone else. With the
+    /// confirmed collaborators, at most 20.
+    #[graphql(
+        complexity = "crate::list_cost(domain::caps::MAX_COLLABORATORS_PER_PROJECT, child_complexity)"
+    )]
     async fn pending_invitations(&self, ctx: &Context<'_>) -> Result<Option<Vec<Collaborator>>> {
         if !domain::visibility::sees_owner_only(ctx.viewer(), &self.model.owner_id) {
             return Ok(None);
@@ -107,7 +111,11 @@ impl Project {
         let rows = ctx.loaders()?.invitations.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(Some(self.collaborators_from(rows.unwrap_or_default(), ctx)))
     }
-    /// Confirmed collaborators, in the order they were invited.
+    /// Confirmed collaborators, in the order they were invited (with the pending invitations, at
+    /// most 20).
+    #[graphql(
+        complexity = "crate::list_cost(domain::caps::MAX_COLLABORATORS_PER_PROJECT, child_complexity)"
+    )]
     async fn collaborators(&self, ctx: &Context<'_>) -> Result<Vec<Collaborator>> {
         let rows = ctx.loaders()?.collaborators.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(self.collaborators_from(rows.unwrap_or_default(), ctx))

@@ -66,12 +66,19 @@ impl Tribe {
             None => User::load(ctx, &self.model.owner_id).await,
         }
     }
-    /// Active members, the owner first.
+    /// Active members, the owner first (at most maxMembers, itself at most 50).
+    #[graphql(
+        complexity = "crate::list_cost(domain::caps::MAX_MEMBERS_PER_TRIBE, child_complexity)"
+    )]
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<TribeMember>> {
         let rows = ctx.loaders()?.members.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(self.members_from(rows.unwrap_or_default(), ctx))
     }
     /// Requests to join that await a decision. Only the owner sees them: null for everyone else.
+    /// At most 50.
+    #[graphql(
+        complexity = "crate::list_cost(domain::caps::MAX_JOIN_REQUESTS_PER_TRIBE, child_complexity)"
+    )]
     async fn join_requests(&self, ctx: &Context<'_>) -> Result<Option<Vec<TribeMember>>> {
         if !domain::visibility::sees_owner_only(ctx.viewer(), &self.model.owner_id) {
             return Ok(None);
@@ -79,6 +86,10 @@ impl Tribe {
         let rows = ctx.loaders()?.join_requests.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(Some(self.members_from(rows.unwrap_or_default(), ctx)))
     }
+    /// The tribe's roles, filled or not (at most 20).
+    #[graphql(
+        complexity = "crate::list_cost(domain::caps::MAX_OPEN_ROLES_PER_TRIBE, child_complexity)"
+    )]
     async fn open_roles(&self, ctx: &Context<'_>) -> Result<Vec<OpenRole>> {
         let rows = ctx.loaders()?.open_roles.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(rows.unwrap_or_default().iter().cloned().map(OpenRole).collect())
