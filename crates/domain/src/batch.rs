@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use entity::{
     project, project_collaborator, skill, tribe, tribe_member, tribe_open_role, user, user_skill,
 };
@@ -16,6 +17,7 @@ use sea_orm::{
     Statement,
 };
 
+use crate::lists::{Follow, FollowDirection, FollowPageKey};
 use crate::visibility::{CollaboratorList, MemberList};
 use crate::{DomainError, Services, sql};
 
@@ -267,6 +269,44 @@ pub async fn projects_of_owners(
         let project = project::Model::from_query_result(&row, "")?;
         if let Some(key) = usize::try_from(index).ok().and_then(|i| keys.get(i)) {
             map.entry(key.clone()).or_default().push(Arc::new(project));
+        }
+    }
+    Ok(map.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+}
+
+/// Pages of several users' followers or followings at once ([`FollowPageKey`]), most recent
+/// follow first: one statement whatever the number of keys.
+pub async fn follow_pages(
+    services: &Services,
+    keys: &[FollowPageKey],
+) -> Result<HashMap<FollowPageKey, List<Follow>>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        key_index: i64,
+        followed_at: DateTime<Utc>,
+    }
+    // Each key once: a repeated key would get its rows twice.
+    let mut seen = HashSet::new();
+    let keys: Vec<&FollowPageKey> = keys.iter().filter(|k| seen.insert(*k)).collect();
+    let users: Vec<String> = keys.iter().map(|k| k.user_id.clone()).collect();
+    let followers: Vec<bool> =
+        keys.iter().map(|k| k.direction == FollowDirection::Followers).collect();
+    let before_at: Vec<DateTime<Utc>> = keys.iter().map(|k| k.before_at).collect();
+    let before_id: Vec<String> = keys.iter().map(|k| k.before_id.clone()).collect();
+    let limits: Vec<i64> = keys.iter().map(|k| k.limit as i64).collect();
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql::FOLLOW_PAGES,
+        [users.into(), followers.into(), before_at.into(), before_id.into(), limits.into()],
+    );
+    let rows = services.db.query_all_raw(statement).await?;
+    let mut map: HashMap<FollowPageKey, Vec<Follow>> =
+        keys.iter().map(|k| ((*k).clone(), Vec::new())).collect();
+    for row in rows {
+        let Row { key_index, followed_at } = Row::from_query_result(&row, "")?;
+        let user = user::Model::from_query_result(&row, "")?;
+        if let Some(key) = usize::try_from(key_index).ok().and_then(|i| keys.get(i)) {
+            map.entry((*key).clone()).or_default().push((followed_at, Arc::new(user)));
         }
     }
     Ok(map.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())

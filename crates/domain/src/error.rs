@@ -48,6 +48,12 @@ pub enum ConflictReason {
     TribeFull,
     AlreadyRequested,
     AlreadyDecided,
+    OpenRoleLimitReached,
+    TribeLimitReached,
+    JoinRequestLimitReached,
+    CollaboratorLimitReached,
+    InvitationLimitReached,
+    CollaborationLimitReached,
 }
 
 impl ConflictReason {
@@ -67,6 +73,12 @@ impl ConflictReason {
             Self::TribeFull => "TRIBE_FULL",
             Self::AlreadyRequested => "ALREADY_REQUESTED",
             Self::AlreadyDecided => "ALREADY_DECIDED",
+            Self::OpenRoleLimitReached => "OPEN_ROLE_LIMIT_REACHED",
+            Self::TribeLimitReached => "TRIBE_LIMIT_REACHED",
+            Self::JoinRequestLimitReached => "JOIN_REQUEST_LIMIT_REACHED",
+            Self::CollaboratorLimitReached => "COLLABORATOR_LIMIT_REACHED",
+            Self::InvitationLimitReached => "INVITATION_LIMIT_REACHED",
+            Self::CollaborationLimitReached => "COLLABORATION_LIMIT_REACHED",
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod batch;
+pub mod caps;
 pub mod error;
 pub mod events;
 pub mod feed;

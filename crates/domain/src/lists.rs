@@ -1,16 +1,15 @@
 //! Root lists (users, projects, tribes, skills) and a user's followers and followings: keyset
 //! pages, newest first.
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use entity::enums::{AvailabilityStatus, ProjectStatus, SkillCategory, TribeStatus, UserRole};
 use entity::{project, skill, tribe, user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::pagination::{AFTER_NEWEST, Cursor, Page, PageRequest};
-use crate::{DomainError, Services, sql};
+use crate::{DomainError, Services, caps};
 
 type Result<T> = std::result::Result<T, DomainError>;
 
@@ -87,7 +86,8 @@ pub async fn tribes(
     Ok(Page::from_rows(request, rows, |t| Cursor::Id(t.id.clone())))
 }
 
-/// The whole taxonomy (it is small and bounded), by category then name.
+/// The whole taxonomy (it is small, and read with its cap, [`caps::MAX_TAXONOMY_SKILLS`]), by
+/// category then name.
 pub async fn skills(
     services: &Services,
     category: Option<SkillCategory>,
@@ -99,11 +99,12 @@ pub async fn skills(
     Ok(query
         .order_by_asc(skill::Column::Category)
         .order_by_asc(skill::Column::Name)
+        .limit(caps::MAX_TAXONOMY_SKILLS as u64)
         .all(&services.db)
         .await?)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FollowDirection {
     /// People who follow the user.
     Followers,
@@ -111,38 +112,44 @@ pub enum FollowDirection {
     Following,
 }
 
-#[derive(FromQueryResult)]
-struct FollowedAt {
-    followed_at: DateTime<Utc>,
+/// One page of a user's followers or followings, most recent follow first, keyset on (follow
+/// time, the other user's id): the key a DataLoader batches ([`crate::batch::follow_pages`]), so
+/// the pages of a whole list of users cost one statement.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FollowPageKey {
+    pub user_id: String,
+    pub direction: FollowDirection,
+    /// The keyset bound (exclusive): the follow time and the other user's id of the row before.
+    pub before_at: DateTime<Utc>,
+    pub before_id: String,
+    /// Rows to fetch ([`PageRequest::limit`]).
+    pub limit: u64,
 }
 
-/// A user's followers or followings, most recent follow first, keyset on (follow time, user id).
-pub async fn follows(
-    services: &Services,
-    user_id: &str,
-    direction: FollowDirection,
-    request: &PageRequest,
-) -> Result<Page<(DateTime<Utc>, user::Model)>> {
-    let (at, id) = match &request.after {
-        None => (DateTime::<Utc>::MAX_UTC, AFTER_NEWEST.to_owned()),
-        Some(Cursor::Timed { at, id }) => (*at, id.clone()),
-        Some(Cursor::Id(_)) => {
-            return Err(DomainError::invalid("after", "This cursor belongs to another list."));
-        }
-    };
-    let text = match direction {
-        FollowDirection::Followers => sql::FOLLOWERS_PAGE,
-        FollowDirection::Following => sql::FOLLOWING_PAGE,
-    };
-    let statement = Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        text,
-        [user_id.into(), at.into(), id.into(), (request.limit() as i64).into()],
-    );
-    let mut rows = Vec::new();
-    for row in services.db.query_all_raw(statement).await? {
-        let followed_at = FollowedAt::from_query_result(&row, "")?.followed_at;
-        rows.push((followed_at, user::Model::from_query_result(&row, "")?));
+impl FollowPageKey {
+    /// The key of `request`'s page; a cursor from another kind of list is `BAD_USER_INPUT`.
+    pub fn new(user_id: &str, direction: FollowDirection, request: &PageRequest) -> Result<Self> {
+        let (before_at, before_id) = match &request.after {
+            None => (DateTime::<Utc>::MAX_UTC, AFTER_NEWEST.to_owned()),
+            Some(Cursor::Timed { at, id }) => (*at, id.clone()),
+            Some(Cursor::Id(_)) => {
+                return Err(DomainError::invalid("after", "This cursor belongs to another list."));
+            }
+        };
+        Ok(Self {
+            user_id: user_id.to_owned(),
+            direction,
+            before_at,
+            before_id,
+            limit: request.limit(),
+        })
     }
-    Ok(Page::from_rows(request, rows, |(at, u)| Cursor::Timed { at: *at, id: u.id.clone() }))
+}
+
+/// A follow: when it was made, and the other user.
+pub type Follow = (DateTime<Utc>, Arc<user::Model>);
+
+/// The page `request` asked for, from the rows its [`FollowPageKey`] loaded.
+pub fn follow_page(request: &PageRequest, rows: &[Follow]) -> Page<Follow> {
+    Page::from_rows(request, rows.to_vec(), |(at, u)| Cursor::Timed { at: *at, id: u.id.clone() })
 }

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use crate::events::{self, Event};
 use crate::tribes::{active_members, locked, owned};
-use crate::{ConflictReason, DomainError, Services};
+use crate::{ConflictReason, DomainError, Services, caps};
 
 type Result<T> = std::result::Result<T, DomainError>;
 
@@ -38,6 +38,8 @@ pub async fn request_to_join(
     role_id: Option<String>,
 ) -> Result<tribe_member::Model> {
     let txn = services.db.begin().await?;
+    // The requester's row before the tribe's: the order of `domain::caps`.
+    caps::lock_builders(&txn, &[viewer_id]).await?;
     let tribe = locked(&txn, tribe_id).await?;
     if tribe.status != TribeStatus::Open {
         return Err(DomainError::conflict(
@@ -61,6 +63,7 @@ pub async fn request_to_join(
     if active_members(&txn, tribe_id).await? >= tribe.max_members as u64 {
         return Err(full(&tribe));
     }
+    caps::check_join_request(&txn, &tribe, viewer_id).await?;
     let now = Utc::now().fixed_offset();
     let request = match membership(&txn, tribe_id, viewer_id).await? {
         Some(m) if matches!(m.status, MemberStatus::Pending | MemberStatus::Active) => {
@@ -111,6 +114,10 @@ pub async fn decide(
     approve: bool,
 ) -> Result<tribe_member::Model> {
     let txn = services.db.begin().await?;
+    if approve {
+        // The joiner's row before the tribe's: the order of `domain::caps`.
+        caps::lock_builders(&txn, &[user_id]).await?;
+    }
     let tribe = owned(&txn, viewer_id, tribe_id).await?;
     let request = membership(&txn, tribe_id, user_id)
         .await?
@@ -132,6 +139,7 @@ pub async fn decide(
     if active_members(&txn, tribe_id).await? >= tribe.max_members as u64 {
         return Err(full(&tribe));
     }
+    caps::check_joining(&txn, user_id).await?;
     active.status = Set(MemberStatus::Active);
     active.joined_at = Set(Some(Utc::now().fixed_offset()));
     let member = active.update(&txn).await?;

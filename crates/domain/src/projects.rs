@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::error::violated_unique_constraint;
 use crate::events::{Event, ProjectCard};
 use crate::profile::Change;
-use crate::{ConflictReason, DomainError, Services, events, new_id, validate};
+use crate::{ConflictReason, DomainError, Services, caps, events, new_id, validate};
 
 type Result<T> = std::result::Result<T, DomainError>;
 
@@ -206,6 +206,8 @@ async fn collaboration(
 }
 
 /// The owner invites a builder: PENDING until they answer. A declined invitation may be renewed.
+/// The project's collaborators, the invitee's pending invitations and the owner's are capped
+/// ([`caps::check_invitation`]).
 pub async fn invite(
     services: &Services,
     viewer_id: &str,
@@ -218,24 +220,28 @@ pub async fn invite(
         return Err(DomainError::invalid("userId", "You own this project: invite someone else."));
     }
     let txn = services.db.begin().await?;
-    owned(&txn, viewer_id, project_id).await?;
-    user::Entity::find_by_id(user_id.to_owned())
+    // Both builders' rows before the project's: the order of `domain::caps`.
+    caps::lock_builders(&txn, &[viewer_id, user_id]).await?;
+    let project = owned(&txn, viewer_id, project_id).await?;
+    let invitee = user::Entity::find_by_id(user_id.to_owned())
         .one(&txn)
         .await?
         .ok_or(DomainError::NotFound { what: "user" })?;
+    let existing = collaboration(&txn, project_id, user_id).await?;
+    if let Some(existing) = existing.as_ref().filter(|c| c.status != CollaboratorStatus::Declined) {
+        let state = if existing.status == CollaboratorStatus::Pending {
+            "already invited"
+        } else {
+            "already a collaborator"
+        };
+        return Err(DomainError::conflict(
+            ConflictReason::AlreadyInvited,
+            format!("This builder is {state}."),
+        ));
+    }
+    caps::check_invitation(&txn, &project, &invitee).await?;
     let now = Utc::now().fixed_offset();
-    let invited = match collaboration(&txn, project_id, user_id).await? {
-        Some(existing) if existing.status != CollaboratorStatus::Declined => {
-            let state = if existing.status == CollaboratorStatus::Pending {
-                "already invited"
-            } else {
-                "already a collaborator"
-            };
-            return Err(DomainError::conflict(
-                ConflictReason::AlreadyInvited,
-                format!("This builder is {state}."),
-            ));
-        }
+    let invited = match existing {
         Some(declined) => {
             let mut active: project_collaborator::ActiveModel = declined.into();
             active.status = Set(CollaboratorStatus::Pending);
@@ -269,6 +275,10 @@ pub async fn respond(
     accept: bool,
 ) -> Result<project_collaborator::Model> {
     let txn = services.db.begin().await?;
+    if accept {
+        // The builder's row before the invitation's: the order of `domain::caps`.
+        caps::lock_builders(&txn, &[viewer_id]).await?;
+    }
     let project = project::Entity::find_by_id(project_id.to_owned())
         .one(&txn)
         .await?
@@ -281,6 +291,9 @@ pub async fn respond(
             ConflictReason::AlreadyAnswered,
             "This invitation has already been answered.",
         ));
+    }
+    if accept {
+        caps::check_collaborations(&txn, viewer_id).await?;
     }
     let role = invitation.role.clone();
     let mut active: project_collaborator::ActiveModel = invitation.into();

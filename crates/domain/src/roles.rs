@@ -7,7 +7,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::tribes::owned;
-use crate::{DomainError, Services, new_id, validate};
+use crate::{DomainError, Services, caps, new_id, validate};
 
 type Result<T> = std::result::Result<T, DomainError>;
 
@@ -41,7 +41,8 @@ pub async fn add(
         input.title.ok_or_else(|| DomainError::invalid("title", "title must not be empty"))?;
     let skills = input.skills_needed;
     let txn = services.db.begin().await?;
-    owned(&txn, viewer_id, tribe_id).await?;
+    let tribe = owned(&txn, viewer_id, tribe_id).await?;
+    caps::check_open_roles(&txn, &tribe).await?;
     let role = tribe_open_role::ActiveModel {
         id: Set(new_id()),
         tribe_id: Set(tribe_id.to_owned()),

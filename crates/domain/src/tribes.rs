@@ -12,12 +12,12 @@ use sea_orm::{
 
 use crate::events::Event;
 use crate::profile::Change;
-use crate::{DomainError, Services, events, new_id, validate};
+use crate::{DomainError, Services, caps, events, new_id, validate};
 
 type Result<T> = std::result::Result<T, DomainError>;
 
-/// The most members a tribe may allow: small teams.
-pub const MAX_MEMBERS_LIMIT: i32 = 50;
+/// The most members a tribe may allow: small teams ([`caps::MAX_MEMBERS_PER_TRIBE`]).
+pub const MAX_MEMBERS_LIMIT: i32 = caps::MAX_MEMBERS_PER_TRIBE as i32;
 
 #[derive(Debug, Default)]
 pub struct TribeInput {
@@ -80,6 +80,7 @@ pub async fn create(
     let max_members = check_max_members(input.max_members.unwrap_or(8))?;
     let now = Utc::now().fixed_offset();
     let txn = services.db.begin().await?;
+    caps::check_new_tribe(&txn, owner_id).await?;
     let tribe = tribe::ActiveModel {
         id: Set(new_id()),
         owner_id: Set(owner_id.to_owned()),

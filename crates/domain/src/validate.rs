@@ -8,7 +8,7 @@ pub const PASSWORD_MIN_CHARS: usize = 8;
 pub const PASSWORD_MAX_CHARS: usize = 128;
 pub const BIO_MAX_CHARS: usize = 2000;
 pub const MAX_CONTACT_LINKS: usize = 10;
-pub const MAX_SKILLS: usize = 30;
+pub const MAX_SKILLS: usize = crate::caps::MAX_SKILLS;
 
 /// Rejects NUL bytes and other control characters (newlines and tabs are allowed where `multiline`).
 fn check_text(field: &str, value: &str, multiline: bool) -> Result<()> {

@@ -27,20 +27,22 @@ const MAX_FIRST: u64 = 100;
 
 /// How many items each bounded list of objects can hold (type, field, cap). A list that is not
 /// here counts as [`UNLISTED_CAP`].
-pub const LIST_CAPS: &[(&str, &str, u64)] = &[
-    ("User", "skills", domain::validate::MAX_SKILLS as u64),
-    ("User", "tribes", 20),
-    ("User", "collaborations", 20),
-    ("Project", "collaborators", 20),
-    ("Project", "pendingInvitations", 20),
-    ("Tribe", "members", domain::tribes::MAX_MEMBERS_LIMIT as u64),
-    ("Tribe", "joinRequests", 50),
-    ("Tribe", "openRoles", 20),
-    ("Query", "viewerInvitations", 50),
-    ("Query", "viewerJoinRequests", 50),
-    // The skill taxonomy is a fixed catalogue of about ninety.
-    ("Query", "skills", 100),
-];
+pub const LIST_CAPS: &[(&str, &str, u64)] = {
+    use domain::caps::*;
+    &[
+        ("User", "skills", MAX_SKILLS as u64),
+        ("User", "tribes", MAX_TRIBES_PER_BUILDER as u64),
+        ("User", "collaborations", MAX_COLLABORATIONS_PER_BUILDER as u64),
+        ("Project", "collaborators", MAX_COLLABORATORS_PER_PROJECT as u64),
+        ("Project", "pendingInvitations", MAX_COLLABORATORS_PER_PROJECT as u64),
+        ("Tribe", "members", MAX_MEMBERS_PER_TRIBE as u64),
+        ("Tribe", "joinRequests", MAX_JOIN_REQUESTS_PER_TRIBE as u64),
+        ("Tribe", "openRoles", MAX_OPEN_ROLES_PER_TRIBE as u64),
+        ("Query", "viewerInvitations", MAX_INVITATIONS_PER_INVITEE as u64),
+        ("Query", "viewerJoinRequests", MAX_JOIN_REQUESTS_PER_BUILDER as u64),
+        ("Query", "skills", MAX_TAXONOMY_SKILLS as u64),
+    ]
+};
 
 /// The cost of a list of objects that no cap bounds: as dear as the largest page.
 pub const UNLISTED_CAP: u64 = MAX_FIRST;

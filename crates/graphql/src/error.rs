@@ -34,6 +34,23 @@ pub enum ConflictReason {
     AlreadyRequested,
     /// decideMembership: the request was already decided.
     AlreadyDecided,
+    /// addOpenRole: the tribe has the most open roles a tribe can have (20).
+    OpenRoleLimitReached,
+    /// createTribe: the viewer owns the most tribes anyone can (10) or is a member of the most
+    /// (20); requestToJoinTribe, decideMembership: the builder joining is a member of 20 tribes.
+    TribeLimitReached,
+    /// requestToJoinTribe: the tribe has the most requests awaiting a decision (50), or the
+    /// viewer has the most requests awaiting one (20).
+    JoinRequestLimitReached,
+    /// inviteCollaborator: the project has the most collaborators and pending invitations
+    /// together (20).
+    CollaboratorLimitReached,
+    /// inviteCollaborator: the invited builder has the most invitations awaiting their answer
+    /// (50), or the viewer has sent the most awaiting an answer (50).
+    InvitationLimitReached,
+    /// respondToCollaboration: accepting would make the viewer a collaborator on more projects
+    /// than anyone can be (50).
+    CollaborationLimitReached,
 }
 
 /// The values of `extensions.code`.

@@ -81,3 +81,45 @@ fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscr
     Schema::build(Query, Mutation::default(), EmptySubscription)
         .register_output_type::<error::ConflictReason>()
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::caps;
+
+    /// The description of `type_name.field` in the SDL.
+    fn description(sdl: &str, type_name: &str, field: &str) -> String {
+        let start =
+            sdl.find(&format!("\ntype {type_name} {{")).unwrap_or_else(|| panic!("{type_name}"));
+        let body = &sdl[start..];
+        let body = &body[..body.find("\n}").unwrap_or(body.len())];
+        let at = [format!("\n\t{field}:"), format!("\n\t{field}(")]
+            .iter()
+            .find_map(|p| body.find(p.as_str()))
+            .unwrap_or_else(|| panic!("{type_name}.{field}"));
+        let before = &body[..at];
+        let open = before.trim_end().strip_suffix("\"\"\"").and_then(|b| b.rfind("\"\"\""));
+        open.map(|o| before[o..].to_owned()).unwrap_or_default()
+    }
+
+    /// Every capped list tells a frontend its cap, and the number is the domain's.
+    #[test]
+    fn capped_lists_state_their_caps_in_the_schema() {
+        let sdl = super::sdl();
+        for (type_name, field, cap) in [
+            ("User", "skills", caps::MAX_SKILLS),
+            ("User", "tribes", caps::MAX_TRIBES_PER_BUILDER),
+            ("User", "collaborations", caps::MAX_COLLABORATIONS_PER_BUILDER),
+            ("Project", "collaborators", caps::MAX_COLLABORATORS_PER_PROJECT),
+            ("Project", "pendingInvitations", caps::MAX_COLLABORATORS_PER_PROJECT),
+            ("Tribe", "members", caps::MAX_MEMBERS_PER_TRIBE),
+            ("Tribe", "joinRequests", caps::MAX_JOIN_REQUESTS_PER_TRIBE),
+            ("Tribe", "openRoles", caps::MAX_OPEN_ROLES_PER_TRIBE),
+            ("Query", "viewerInvitations", caps::MAX_INVITATIONS_PER_INVITEE),
+            ("Query", "viewerJoinRequests", caps::MAX_JOIN_REQUESTS_PER_BUILDER),
+        ] {
+            let text = description(&sdl, type_name, field);
+            let words = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            assert!(words.contains(&format!("at most {cap}")), "{type_name}.{field}: {text}");
+        }
+    }
+}

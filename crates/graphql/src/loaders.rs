@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use domain::batch::{self, FollowCounts, List};
+use domain::lists::{Follow, FollowPageKey};
 use domain::visibility::{CollaboratorList, MemberList};
 use domain::{DomainError, Services};
 use entity::{project, project_collaborator, skill, tribe, tribe_member, tribe_open_role, user};
@@ -91,6 +92,10 @@ loader!(
     FollowCountsLoader, String => FollowCounts, |s, k| batch::follow_counts(s, k)
 );
 loader!(
+    /// A page of a user's followers or followings; the key carries the page arguments.
+    FollowPagesLoader, FollowPageKey => List<Follow>, |s, k| batch::follow_pages(s, k)
+);
+loader!(
     /// A page of a user's projects; the key carries the page arguments (owner, before, limit).
     OwnerProjectsLoader, (String, String, u64) => List<Arc<project::Model>>, |s, k| batch::projects_of_owners(s, k)
 );
@@ -124,6 +129,7 @@ pub struct Loaders {
     pub user_tribes: DataLoader<UserTribesLoader, HashMapCache>,
     pub collaborations: DataLoader<CollaborationsLoader, HashMapCache>,
     pub follow_counts: DataLoader<FollowCountsLoader, HashMapCache>,
+    pub follow_pages: DataLoader<FollowPagesLoader, HashMapCache>,
     pub owner_projects: DataLoader<OwnerProjectsLoader, HashMapCache>,
     /// None when anonymous.
     pub viewer_follows: Option<DataLoader<ViewerFollowsLoader, HashMapCache>>,
@@ -152,6 +158,7 @@ impl Loaders {
             user_tribes: make(UserTribesLoader(s())),
             collaborations: make(CollaborationsLoader(s())),
             follow_counts: make(FollowCountsLoader(s())),
+            follow_pages: make(FollowPagesLoader(s())),
             owner_projects: make(OwnerProjectsLoader(s())),
             viewer_follows: viewer
                 .user_id()

@@ -61,14 +61,16 @@ impl Query {
         User::load(ctx, id).await
     }
 
-    /// The signed-in viewer's invitations to collaborate that await an answer, newest first.
+    /// The signed-in viewer's invitations to collaborate that await an answer, newest first (at
+    /// most 50).
     async fn viewer_invitations(&self, ctx: &Context<'_>) -> Result<Vec<Collaborator>> {
         let viewer = ctx.viewer().require().gql(ctx)?;
         let rows = domain::users::pending_invitations(ctx.services()?, viewer).await.gql(ctx)?;
         Ok(rows.into_iter().map(|c| Collaborator::new(c, None, None)).collect())
     }
 
-    /// The signed-in viewer's requests to join tribes that await a decision, newest first.
+    /// The signed-in viewer's requests to join tribes that await a decision, newest first (at
+    /// most 20).
     async fn viewer_join_requests(&self, ctx: &Context<'_>) -> Result<Vec<TribeMember>> {
         let viewer = ctx.viewer().require().gql(ctx)?;
         let rows = domain::users::pending_join_requests(ctx.services()?, viewer).await.gql(ctx)?;

@@ -81,3 +81,77 @@ async fn a_feed_page_costs_the_same_few_statements_at_5_20_and_50_events() {
     assert_eq!(counts[1], counts[2], "{counts:?}");
     assert!(counts[0] <= 8, "{counts:?}");
 }
+
+const FOLLOWS: &str = "query($first: Int) { feed(first: $first) { edges { node { id
+    actor {
+        username
+        followers(first: 3) { edges { node { username } } pageInfo { hasNextPage endCursor } }
+        following(first: 3) { edges { node { username } } }
+    }
+    target { ... on User { username followers(first: 2) { edges { node { username } } } } }
+} } } }";
+
+/// The usernames of a connection's nodes.
+fn usernames(connection: &serde_json::Value) -> Vec<String> {
+    tests::nodes(connection).iter().map(|n| n["username"].as_str().unwrap().to_owned()).collect()
+}
+
+/// `User.followers` and `User.following` go through one batched statement for the whole page,
+/// not one per event.
+#[tokio::test]
+async fn followers_and_following_of_a_feed_page_cost_the_same_few_statements_at_10_and_40_events() {
+    let app = TestApp::seeded().await;
+    add_events(&app, 60).await;
+    let mut counts = Vec::new();
+    for first in [10, 40] {
+        let before = app.app.statements_sent();
+        let response = app.graphql(FOLLOWS, json!({ "first": first })).await;
+        let after = app.app.statements_sent();
+        assert!(response["errors"].is_null(), "{response}");
+        let edges = response["data"]["feed"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), first);
+        // Each page is what the database holds: the three most recent follows.
+        for edge in edges {
+            let actor = &edge["node"]["actor"];
+            let username = actor["username"].as_str().unwrap();
+            for (field, column, other) in [
+                ("followers", "followee_id", "follower_id"),
+                ("following", "follower_id", "followee_id"),
+            ] {
+                let expected = app
+                    .rows(&format!(
+                        "SELECT u.username AS line FROM follows f JOIN users u ON u.id = f.{other}
+                         WHERE f.{column} = (SELECT id FROM users WHERE username = '{username}')
+                         ORDER BY f.created_at DESC, f.{other} DESC LIMIT 3"
+                    ))
+                    .await;
+                assert_eq!(usernames(&actor[field]), expected, "{username}'s {field}");
+            }
+        }
+        counts.push(after - before);
+    }
+    assert_eq!(counts[0], counts[1], "{counts:?}");
+    // The page, the users (actors and user targets), the projects and tribes the other targets
+    // are, and one statement for every follow page.
+    assert!(counts[0] <= 5, "{counts:?}");
+
+    // The next page of an actor's followers, from the cursor the feed handed out, continues it.
+    let response = app.graphql(FOLLOWS, json!({ "first": 1 })).await;
+    let actor = &response["data"]["feed"]["edges"][0]["node"]["actor"];
+    let next = app
+        .graphql(
+            "query($u: String!, $after: String) { user(username: $u) {
+                followers(first: 100, after: $after) { edges { node { username } } } } }",
+            json!({ "u": actor["username"], "after": actor["followers"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    let all = app
+        .graphql(
+            "query($u: String!) { user(username: $u) { followers(first: 100) { edges { node { username } } } } }",
+            json!({ "u": actor["username"] }),
+        )
+        .await;
+    let mut joined = usernames(&actor["followers"]);
+    joined.extend(usernames(&next["data"]["user"]["followers"]));
+    assert_eq!(joined, usernames(&all["data"]["user"]["followers"]));
+}

@@ -114,7 +114,7 @@ async fn the_pages_a_frontend_sends_are_accepted_and_report_their_cost() {
     // Each page with what it costs: the numbers are the contract of docs/api.md's cost section.
     let pages = [
         ("feed page of 100 full cards", feed_page(), 8_502),
-        ("profile page", profile_page(), 2_034),
+        ("profile page", profile_page(), 3_024),
         ("project page", project_page(&project), 1_312),
         ("tribe page", tribe_page(&tribe), 3_872),
         ("directory page", directory_page(), 2_602),

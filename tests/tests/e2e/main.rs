@@ -3,6 +3,7 @@
 
 mod accounts;
 mod batching;
+mod bounded_lists;
 mod cost;
 mod delete_account;
 mod feed;

@@ -182,3 +182,25 @@ async fn unknown_paths_answer_json() {
     assert_eq!(error_codes(&response.json()), vec!["NOT_FOUND"]);
     assert_eq!(response.headers["x-content-type-options"], "nosniff");
 }
+
+/// A list the domain caps counts as its cap times its selection: nesting lists cannot make a
+/// query look cheap that would read millions of rows. (Under the old count, where a list cost
+/// its selection once, this query cost 181.) The ordinary pages still pass: the feed page of
+/// the statement-count tests, and a tribes page with its people and roles.
+#[tokio::test]
+async fn nested_lists_count_as_their_caps_and_are_refused_before_the_database() {
+    let app = TestApp::seeded().await;
+    let nested = "{ tribes(first: 20) { edges { node { members { user { tribes {
+        members { user { skills { name } } } } } } } } } }";
+    let body = json!({ "query": nested }).to_string();
+    let response = without_database_work(&app, post(body, "application/json", None)).await;
+    let json = response.json();
+    assert_eq!(error_codes(&json), vec!["BAD_USER_INPUT"], "{json}");
+    assert!(first_message(&json).contains("over the limit"), "{json}");
+    assert!(json["data"].is_null());
+
+    let ordinary = "{ tribes(first: 20) { edges { node { name members { role user { username } }
+        openRoles { title filled } owner { username skills { name } } } } } }";
+    let response = app.graphql(ordinary, json!({})).await;
+    assert!(response["errors"].is_null(), "{response}");
+}

@@ -39,25 +39,25 @@ pub const FEED_EVERYONE: &str = include_str!("feed_everyone.sql");
 /// its shape cannot drift.
 pub const FEED_FOLLOWING: &str = include_str!("feed_following.sql");
 
-/// A page of the people who follow a user, most recent follow first.
+/// A page of the followers or the followings of each of several users, most recent follow first,
+/// in one statement: what `User.followers` and `User.following` show, for a whole page of users
+/// at once.
 ///
-/// Returns `followed_at` (when the follow was made) and the columns of `user::Model`.
-/// Parameters: `$1` the followed user's id, then the keyset bound (exclusive): `$2` the follow
-/// time and `$3` the follower's id; `$4` the limit.
+/// Returns `key_index` (the 0-based position of the key the row answers), `followed_at` (when the
+/// follow was made) and the columns of `user::Model` (the follower, or the user followed),
+/// ordered by key then most recent follow first.
+/// Parameters, five parallel arrays, one element per key: `$1` the users' ids (`text[]`), `$2`
+/// the direction (`boolean[]`: true for followers, false for followings), then the keyset bound
+/// (exclusive): `$3` the follow times (`timestamptz[]`) and `$4` the other users' ids (`text[]`);
+/// `$5` the limits (`bigint[]`).
 ///
-/// Why raw: the row is a follow's time beside a whole user, read as one row; and the keyset is a
-/// row-value comparison, `(f.created_at, f.follower_id) < ($2, $3)`, which
-/// `follows_followee_recent_idx` answers as one range scan. Written by hand it stays exactly that.
-pub const FOLLOWERS_PAGE: &str = include_str!("followers_page.sql");
-
-/// A page of the people a user follows, most recent follow first.
-///
-/// Returns `followed_at` (when the follow was made) and the columns of `user::Model`.
-/// Parameters: `$1` the following user's id, then the keyset bound (exclusive): `$2` the follow
-/// time and `$3` the followee's id; `$4` the limit.
-///
-/// Why raw: as [`FOLLOWERS_PAGE`], with `follows_follower_recent_idx`.
-pub const FOLLOWING_PAGE: &str = include_str!("following_page.sql");
+/// Why raw: as [`PROJECTS_OF_OWNERS`], `unnest` of parallel arrays `WITH ORDINALITY` makes one
+/// numbered row per key, and a LATERAL join gives each key its own bound and LIMIT. Inside it, one
+/// branch per direction, each guarded by the key's direction (a one-time filter, so only one
+/// runs); each is a row-value keyset comparison, `(f.created_at, f.follower_id) < (…)`, that
+/// `follows_followee_recent_idx` (or `follows_follower_recent_idx`) answers as one short range
+/// scan. The builder has no form for any of these.
+pub const FOLLOW_PAGES: &str = include_str!("follow_pages.sql");
 
 /// The numbers of followers and followings of each of several users, in one statement.
 ///
@@ -224,10 +224,14 @@ mod tests {
     }
 
     #[test]
-    fn follow_pages_select_exactly_the_user_columns_and_the_follow_time() {
-        let expected = columns::<user::Entity>(&["followed_at"]);
-        assert_selects("FOLLOWERS_PAGE", FOLLOWERS_PAGE, &expected);
-        assert_selects("FOLLOWING_PAGE", FOLLOWING_PAGE, &expected);
+    fn follow_pages_select_exactly_the_user_columns_the_follow_time_and_the_key() {
+        let expected = columns::<user::Entity>(&["followed_at", "key_index"]);
+        assert_selects("FOLLOW_PAGES", FOLLOW_PAGES, &expected);
+        // Each direction's branch of the LATERAL join hands the outer list the model's columns
+        // and the follow time.
+        let branch = columns::<user::Entity>(&["followed_at"]);
+        let branches = select_lists(FOLLOW_PAGES).iter().filter(|list| **list == branch).count();
+        assert_eq!(branches, 2, "{FOLLOW_PAGES}");
     }
 
     #[test]

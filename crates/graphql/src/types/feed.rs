@@ -1,5 +1,7 @@
-use async_graphql::{Context, ID, Json, Object, Result, Union};
+use async_graphql::{Context, ID, Json, Object, Result, SelectionField, Union, Value};
 use chrono::{DateTime, Utc};
+use domain::lists::{FollowDirection, FollowPageKey};
+use domain::pagination::PageRequest;
 use domain::visibility::{CollaboratorList, MemberList};
 use entity::enums::TargetType;
 use entity::feed_event;
@@ -57,6 +59,37 @@ impl FeedEvent {
     }
 }
 
+/// The page a `followers` or `following` selection asks for, read as its resolver will read it;
+/// None when its arguments are not valid (the resolver then reports the error).
+fn page_request(field: &SelectionField<'_>) -> Option<PageRequest> {
+    let (mut first, mut after) = (None, None);
+    for (name, value) in field.arguments().ok()? {
+        match (name.as_str(), value) {
+            (_, Value::Null) => {}
+            ("first", Value::Number(n)) => first = Some(i32::try_from(n.as_i64()?).ok()?),
+            ("after", Value::String(cursor)) => after = Some(cursor),
+            _ => return None,
+        }
+    }
+    PageRequest::new(first, after.as_deref()).ok()
+}
+
+/// The keys of the follower and following pages the selection `of` asks of each of `users`.
+fn follow_keys(of: &async_graphql::Lookahead<'_>, users: &[String]) -> Vec<FollowPageKey> {
+    let mut keys = Vec::new();
+    for (field, direction) in
+        [("followers", FollowDirection::Followers), ("following", FollowDirection::Following)]
+    {
+        for selection in of.field(field).selection_fields() {
+            let Some(request) = page_request(&selection) else { continue };
+            keys.extend(
+                users.iter().filter_map(|u| FollowPageKey::new(u, direction, &request).ok()),
+            );
+        }
+    }
+    keys
+}
+
 /// Loads `T` only if the selection asks for it.
 async fn when<T: Default>(
     wanted: bool,
@@ -87,6 +120,7 @@ pub async fn prefetch(ctx: &Context<'_>, events: &[feed_event::Model]) -> Result
     let services = ctx.services()?;
     let loaders = ctx.loaders()?;
     let (mut users, mut projects, mut tribes) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let mut target_users = BTreeSet::new();
     let actors: BTreeSet<String> = events.iter().map(|e| e.actor_id.clone()).collect();
     if actor.exists() {
         users.extend(actors.iter().cloned());
@@ -97,7 +131,10 @@ pub async fn prefetch(ctx: &Context<'_>, events: &[feed_event::Model]) -> Result
             match event.target_type {
                 TargetType::Project => projects.insert(id),
                 TargetType::Tribe => tribes.insert(id),
-                TargetType::User => users.insert(id),
+                TargetType::User => {
+                    target_users.insert(id.clone());
+                    users.insert(id)
+                }
             };
         }
     }
@@ -105,28 +142,40 @@ pub async fn prefetch(ctx: &Context<'_>, events: &[feed_event::Model]) -> Result
     let projects: Vec<String> = projects.into_iter().collect();
     let tribes: Vec<String> = tribes.into_iter().collect();
     let actors: Vec<String> = actors.into_iter().collect();
+    let target_users: Vec<String> = target_users.into_iter().collect();
     let wants = |name: &str, keys: &[String]| target.field(name).exists() && !keys.is_empty();
+    let mut follow_pages = follow_keys(&actor, &actors);
+    follow_pages.extend(follow_keys(&target, &target_users));
 
-    let (found_users, found_projects, found_tribes, skills, collaborators, members, open_roles) =
-        futures_util::try_join!(
-            when(!users.is_empty(), batch::users(services, &users)),
-            when(!projects.is_empty(), batch::projects_with_owner(services, &projects)),
-            when(!tribes.is_empty(), batch::tribes_with_owner(services, &tribes)),
-            when(
-                actor.field("skills").exists() && !actors.is_empty(),
-                batch::skills_of_users(services, &actors)
-            ),
-            when(
-                wants("collaborators", &projects),
-                batch::collaborators_of_projects(services, &projects, CollaboratorList::Confirmed)
-            ),
-            when(
-                wants("members", &tribes),
-                batch::members_of_tribes(services, &tribes, MemberList::Active)
-            ),
-            when(wants("openRoles", &tribes), batch::open_roles_of_tribes(services, &tribes)),
-        )
-        .gql(ctx)?;
+    let (
+        found_users,
+        found_projects,
+        found_tribes,
+        skills,
+        collaborators,
+        members,
+        open_roles,
+        follows,
+    ) = futures_util::try_join!(
+        when(!users.is_empty(), batch::users(services, &users)),
+        when(!projects.is_empty(), batch::projects_with_owner(services, &projects)),
+        when(!tribes.is_empty(), batch::tribes_with_owner(services, &tribes)),
+        when(
+            actor.field("skills").exists() && !actors.is_empty(),
+            batch::skills_of_users(services, &actors)
+        ),
+        when(
+            wants("collaborators", &projects),
+            batch::collaborators_of_projects(services, &projects, CollaboratorList::Confirmed)
+        ),
+        when(
+            wants("members", &tribes),
+            batch::members_of_tribes(services, &tribes, MemberList::Active)
+        ),
+        when(wants("openRoles", &tribes), batch::open_roles_of_tribes(services, &tribes)),
+        when(!follow_pages.is_empty(), batch::follow_pages(services, &follow_pages)),
+    )
+    .gql(ctx)?;
     loaders.users.feed_many(found_users).await;
     loaders.projects.feed_many(found_projects).await;
     loaders.tribes.feed_many(found_tribes).await;
@@ -134,5 +183,6 @@ pub async fn prefetch(ctx: &Context<'_>, events: &[feed_event::Model]) -> Result
     loaders.collaborators.feed_many(collaborators).await;
     loaders.members.feed_many(members).await;
     loaders.open_roles.feed_many(open_roles).await;
+    loaders.follow_pages.feed_many(follows).await;
     Ok(())
 }

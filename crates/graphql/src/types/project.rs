@@ -106,6 +106,7 @@ impl Project {
     }
     /// Invitations not yet answered. Only the owner sees them: null for everyone else (not an
     /// empty list, so a client can tell "none" from "not yours to see").
+    /// With the confirmed collaborators, at most 20.
     async fn pending_invitations(&self, ctx: &Context<'_>) -> Result<Option<Vec<Collaborator>>> {
         if !domain::visibility::sees_owner_only(ctx.viewer(), &self.model.owner_id) {
             return Ok(None);
@@ -113,7 +114,8 @@ impl Project {
         let rows = ctx.loaders()?.invitations.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(Some(self.collaborators_from(rows.unwrap_or_default(), ctx)))
     }
-    /// Confirmed collaborators, in the order they were invited.
+    /// Confirmed collaborators, in the order they were invited (with the pending invitations, at
+    /// most 20).
     async fn collaborators(&self, ctx: &Context<'_>) -> Result<Vec<Collaborator>> {
         let rows = ctx.loaders()?.collaborators.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(self.collaborators_from(rows.unwrap_or_default(), ctx))

@@ -71,13 +71,14 @@ impl Tribe {
             None => User::load_required(ctx, &self.model.owner_id).await,
         }
     }
-    /// Active members, the owner first.
+    /// Active members, the owner first (at most maxMembers, itself at most 50).
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<TribeMember>> {
         let rows = ctx.loaders()?.members.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(self.members_from(rows.unwrap_or_default(), ctx))
     }
     /// Requests to join that await a decision. Only the owner sees them: null for everyone else
     /// (not an empty list, so a client can tell "none" from "not yours to see").
+    /// At most 50.
     async fn join_requests(&self, ctx: &Context<'_>) -> Result<Option<Vec<TribeMember>>> {
         if !domain::visibility::sees_owner_only(ctx.viewer(), &self.model.owner_id) {
             return Ok(None);
@@ -85,6 +86,7 @@ impl Tribe {
         let rows = ctx.loaders()?.join_requests.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(Some(self.members_from(rows.unwrap_or_default(), ctx)))
     }
+    /// The tribe's roles, filled or not (at most 20).
     async fn open_roles(&self, ctx: &Context<'_>) -> Result<Vec<OpenRole>> {
         let rows = ctx.loaders()?.open_roles.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(rows.unwrap_or_default().iter().cloned().map(OpenRole).collect())

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
-use domain::lists::FollowDirection;
+use domain::lists::{FollowDirection, FollowPageKey, follow_page};
 use domain::pagination::{Cursor, Page, PageRequest};
 use entity::user;
 
@@ -47,6 +47,8 @@ impl User {
         Self::load(ctx, id).await?.ok_or_else(|| crate::context::missing(ctx, "user"))
     }
 
+    /// A page of followers or followings, through the request's DataLoader: the pages of a whole
+    /// list of users (a feed page's actors, a page of users) are one statement.
     async fn follows(
         &self,
         ctx: &Context<'_>,
@@ -55,10 +57,9 @@ impl User {
         after: Option<String>,
     ) -> Result<Connection<String, User>> {
         let request = PageRequest::new(first, after.as_deref()).gql(ctx)?;
-        let page = domain::lists::follows(ctx.services()?, &self.model.id, direction, &request)
-            .await
-            .gql(ctx)?;
-        Ok(connection(page, |(_, u)| User::seen_by(u, ctx)))
+        let key = FollowPageKey::new(&self.model.id, direction, &request).gql(ctx)?;
+        let rows = ctx.loaders()?.follow_pages.load_one(key).await.gql(ctx)?.unwrap_or_default();
+        Ok(connection(follow_page(&request, &rows), |(_, u)| User::seen_by(u, ctx)))
     }
 }
 
@@ -114,7 +115,7 @@ impl User {
     async fn created_at(&self) -> DateTime<Utc> {
         self.model.created_at.to_utc()
     }
-    /// The builder's skills, by name.
+    /// The builder's skills, by name (at most 30).
     async fn skills(&self, ctx: &Context<'_>) -> Result<Vec<Skill>> {
         let skills = ctx.loaders()?.skills.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(skills.unwrap_or_default().iter().cloned().map(Skill).collect())
@@ -133,7 +134,7 @@ impl User {
         let page = Page::from_rows(&request, rows.to_vec(), |p| Cursor::Id(p.id.clone()));
         Ok(connection(page, Project::new))
     }
-    /// Projects the builder collaborates on (confirmed), newest first.
+    /// Projects the builder collaborates on (confirmed), newest first (at most 50).
     async fn collaborations(&self, ctx: &Context<'_>) -> Result<Vec<Collaborator>> {
         let rows = ctx.loaders()?.collaborations.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(rows
@@ -144,7 +145,7 @@ impl User {
             })
             .collect())
     }
-    /// The tribes the builder is an active member of.
+    /// The tribes the builder is an active member of (at most 20).
     async fn tribes(&self, ctx: &Context<'_>) -> Result<Vec<Tribe>> {
         let rows = ctx.loaders()?.user_tribes.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(rows.unwrap_or_default().iter().map(|t| Tribe::new(t.clone(), None)).collect())
