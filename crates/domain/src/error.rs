@@ -44,6 +44,7 @@ pub enum ConflictReason {
     TribeFull,
     AlreadyRequested,
     AlreadyDecided,
+    TribeWithoutOwner,
 }
 
 impl ConflictReason {
@@ -63,6 +64,7 @@ impl ConflictReason {
             Self::TribeFull => "TRIBE_FULL",
             Self::AlreadyRequested => "ALREADY_REQUESTED",
             Self::AlreadyDecided => "ALREADY_DECIDED",
+            Self::TribeWithoutOwner => "TRIBE_WITHOUT_OWNER",
         }
     }
 }

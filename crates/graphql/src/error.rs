@@ -34,6 +34,10 @@ pub enum ConflictReason {
     AlreadyRequested,
     /// decideMembership: the request was already decided.
     AlreadyDecided,
+    /// updateTribe, addOpenRole, updateOpenRole, removeOpenRole, decideMembership, removeMember:
+    /// the tribe has no owner (its owner left with nobody to hand it to): it is ALUMNI and
+    /// read-only for good.
+    TribeWithoutOwner,
 }
 
 /// The values of `extensions.code`.
