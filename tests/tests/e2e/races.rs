@@ -189,3 +189,57 @@ async fn two_owners_who_succeed_each_other_delete_their_accounts_at_once() {
         assert_eq!(people, vec![format!("{0} {0} owner", cyd.user_id)]);
     }
 }
+
+/// Ada approves Bob's request for a role at the moment Bob deletes his account. The approval is
+/// held after it updated Bob's membership, before it fills the role; before account deletion
+/// locked the account's tribes, the deletion then waited for that membership row while the
+/// approval's foreign-key check on Bob waited for the deletion: a deadlock. Now the deletion
+/// waits for the tribe, and both succeed, in that order: Bob joined, then left with his account,
+/// and the role he filled is open again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_approval_and_the_joiners_account_deletion_at_once_both_succeed() {
+    let app = TestApp::spawn().await;
+    let ada = app.register("ada").await;
+    let bob = app.register("bob").await;
+    let made = app
+        .as_user(&ada)
+        .graphql_ok("mutation { createTribe(input: { name: \"T\" }) { id } }", json!({}))
+        .await;
+    let tid = made["createTribe"]["id"].as_str().unwrap().to_owned();
+    let role = app
+        .as_user(&ada)
+        .graphql_ok(
+            "mutation($t: ID!) { addOpenRole(input: { tribeId: $t, title: \"Designer\" }) { id } }",
+            json!({ "t": tid }),
+        )
+        .await;
+    let role = role["addOpenRole"]["id"].as_str().unwrap().to_owned();
+    app.as_user(&bob)
+        .graphql_ok(
+            "mutation($t: ID!, $r: ID) { requestToJoinTribe(tribeId: $t, roleId: $r) { status } }",
+            json!({ "t": tid, "r": role }),
+        )
+        .await;
+
+    let mut holder = app.hold_locks("LOCK TABLE tribe_open_roles IN SHARE MODE").await;
+    let decide = "mutation($t: ID!, $u: ID!) { decideMembership(tribeId: $t, userId: $u, approve: true) { status } }";
+    let mut tasks =
+        spawn_requests(&app, vec![as_user(&ada, decide, json!({ "t": tid, "u": bob.user_id }))]);
+    holder.until_waiting(1).await;
+    let delete = "mutation($p: String!) { deleteAccount(password: $p) }";
+    tasks
+        .extend(spawn_requests(&app, vec![as_user(&bob, delete, json!({ "p": tests::PASSWORD }))]));
+    holder.until_waiting(2).await;
+    holder.release().await;
+    let answers = responses(tasks).await;
+    assert_eq!(answers[0], json!({ "data": { "decideMembership": { "status": "ACTIVE" } } }));
+    assert_eq!(answers[1], json!({ "data": { "deleteAccount": true } }));
+    assert_eq!(app.count(&format!("users WHERE id = '{}'", bob.user_id)).await, 0);
+    assert_eq!(
+        app.count(&format!(
+            "tribe_open_roles WHERE id = '{role}' AND NOT filled AND filled_by IS NULL"
+        ))
+        .await,
+        1
+    );
+}
