@@ -1,6 +1,7 @@
 //! Joining and leaving tribes: builders ask to join, the owner decides, members leave or are
-//! removed; an owner who goes hands the tribe on. `max_members` holds under concurrency: every change of membership locks the tribe's
-//! row, so concurrent approvals are counted one after another.
+//! removed; an owner who goes hands the tribe on. `max_members` holds under concurrency: every
+//! change of membership locks the tribe's row, so concurrent approvals are counted one after
+//! another.
 use chrono::Utc;
 use entity::enums::{MemberRole, MemberStatus, TribeStatus};
 use entity::{tribe, tribe_member, tribe_open_role, user};

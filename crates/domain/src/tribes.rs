@@ -54,10 +54,10 @@ pub(crate) async fn active_members(txn: &DatabaseTransaction, tribe_id: &str) ->
 ///
 /// `FOR NO KEY UPDATE`, not `FOR UPDATE`: it serialises the changes of one tribe (it conflicts
 /// with itself) but not the foreign-key checks of rows that merely point at the tribe (`FOR KEY
-/// SHARE`, taken by inserting a member or a role). A `FOR UPDATE` would make every such insert
-/// wait for whoever holds the tribe, which is how two transactions end up waiting on each other in
-/// opposite orders; with this lock no order of these statements can deadlock. Deleting the tribe
-/// (account deletion) still takes the row's strongest lock itself.
+/// SHARE`, taken by inserting a member or a role). Every such insert happens under this lock
+/// today; with it, no future order of statements can make two transactions wait on each other
+/// through the tribe's row, as `FOR UPDATE` on a user's row did for two follows. Deleting the
+/// tribe (account deletion) still takes the row's strongest lock itself.
 pub(crate) async fn locked(txn: &DatabaseTransaction, tribe_id: &str) -> Result<tribe::Model> {
     tribe::Entity::find_by_id(tribe_id.to_owned())
         .lock(LockType::NoKeyUpdate)
