@@ -412,7 +412,7 @@ impl TestApp {
         request: impl FnMut(usize) -> Request<Body>,
     ) -> Vec<Value> {
         let requests: Vec<Request<Body>> = (0..n).map(request).collect();
-        self.send_concurrently(requests).await.iter().map(HttpResponse::json).collect()
+        self.send_concurrently(requests).await.iter().map(|r| without_cost(r.json())).collect()
     }
 }
 
@@ -602,4 +602,69 @@ pub fn error_codes(response: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A transaction on a connection of its own that holds locks while requests run: the requests
+/// that need those locks stop at the same statement, whatever the scheduler does, and go on
+/// together when it is released. It makes a race deterministic (for instance
+/// `LOCK TABLE follows IN SHARE MODE` holds every insert into `follows` back).
+pub struct LockHolder {
+    holder: PgConnection,
+    watcher: PgConnection,
+}
+
+impl TestApp {
+    /// Begins a transaction on a connection outside the app's pool and runs `sql` in it.
+    pub async fn hold_locks(&self, sql: &str) -> LockHolder {
+        let mut holder = PgConnection::connect(&self.db.url).await.expect("connect the holder");
+        exec(&mut holder, "BEGIN").await;
+        exec(&mut holder, sql).await;
+        // pg_stat_activity is read once per transaction: a second connection, outside the
+        // holder's transaction, sees it change.
+        let watcher = PgConnection::connect(&self.db.url).await.expect("connect the watcher");
+        LockHolder { holder, watcher }
+    }
+}
+
+impl LockHolder {
+    /// Waits until at least `n` other sessions of this database are waiting for a lock (at most
+    /// a minute: a wait that long means the requests never got there).
+    pub async fn until_waiting(&mut self, n: i64) {
+        let sql = "SELECT count(*) FROM pg_stat_activity
+                   WHERE datname = current_database() AND wait_event_type = 'Lock'";
+        for _ in 0..600 {
+            let waiting: i64 = sea_orm::sqlx::query_scalar(sql)
+                .fetch_one(&mut self.watcher)
+                .await
+                .expect("read pg_stat_activity");
+            if waiting >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{n} sessions never waited for a lock together");
+    }
+
+    /// Ends the holder's transaction: the waiting sessions go on.
+    pub async fn release(mut self) {
+        exec(&mut self.holder, "ROLLBACK").await;
+    }
+}
+
+/// Sends each request on its own task through a clone of the router, without waiting for it;
+/// [`responses`] collects them.
+pub fn spawn_requests(
+    app: &TestApp,
+    requests: Vec<Request<Body>>,
+) -> Vec<tokio::task::JoinHandle<HttpResponse>> {
+    requests.into_iter().map(|request| tokio::spawn(send(app.app.router(), request))).collect()
+}
+
+/// The JSON responses of [`spawn_requests`], in the requests' order, without `extensions.cost`.
+pub async fn responses(tasks: Vec<tokio::task::JoinHandle<HttpResponse>>) -> Vec<Value> {
+    let mut all = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        all.push(without_cost(task.await.expect("a request task panicked").json()));
+    }
+    all
 }

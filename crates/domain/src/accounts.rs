@@ -339,9 +339,11 @@ pub async fn change_password(
     Ok(session)
 }
 
-/// Deletes the account and everything it owns or appears in — projects, tribes it owns,
-/// memberships, collaborations, follows both ways, refresh tokens, its feed events and the events
-/// that point at its projects, tribes or itself — in one transaction.
+/// Deletes the account and everything it owns or appears in — projects, memberships,
+/// collaborations, follows both ways, refresh tokens, its feed events and the events that point
+/// at its projects or itself — in one transaction. Other people's shared data stays: each tribe
+/// it owns passes to its longest-standing other active member, and only a tribe with nobody else
+/// goes (with the events that point at it); each role it filled is open again.
 pub async fn delete_account(
     services: &Services,
     client: &ClientInfo,
@@ -349,7 +351,7 @@ pub async fn delete_account(
     password: &str,
 ) -> Result<(), DomainError> {
     use entity::enums::TargetType;
-    use entity::{project, tribe};
+    use entity::project;
     use sea_orm::QueryOrder;
 
     let user = user::Entity::find_by_id(user_id.to_owned())
@@ -377,18 +379,15 @@ pub async fn delete_account(
         .into_iter()
         .map(|p| p.id)
         .collect();
-    let tribes: Vec<String> = tribe::Entity::find()
-        .filter(tribe::Column::OwnerId.eq(user_id))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|t| t.id)
-        .collect();
+    // Tribes with other active members are handed on, roles the account filled opened again;
+    // the tribes it still owns afterwards have nobody else and go with it.
+    let tribes = crate::membership::leave_every_tribe(&txn, user_id).await?;
     events::forget_target(&txn, TargetType::Project, projects).await?;
     events::forget_target(&txn, TargetType::Tribe, tribes).await?;
     events::forget_target(&txn, TargetType::User, vec![user_id.to_owned()]).await?;
-    // Foreign keys cascade the rest: tokens, skills, projects and their collaborators, owned
-    // tribes with their members and roles, memberships, collaborations, follows, events as actor.
+    // Foreign keys cascade the rest: tokens, skills, projects and their collaborators, the
+    // tribes it still owns with their members and roles, memberships, collaborations, follows,
+    // events as actor.
     user::Entity::delete_by_id(user_id.to_owned()).exec(&txn).await?;
     txn.commit().await?;
     Ok(())

@@ -54,6 +54,7 @@ pub enum ConflictReason {
     CollaboratorLimitReached,
     InvitationLimitReached,
     CollaborationLimitReached,
+    TribeWithoutOwner,
 }
 
 impl ConflictReason {
@@ -79,6 +80,7 @@ impl ConflictReason {
             Self::CollaboratorLimitReached => "COLLABORATOR_LIMIT_REACHED",
             Self::InvitationLimitReached => "INVITATION_LIMIT_REACHED",
             Self::CollaborationLimitReached => "COLLABORATION_LIMIT_REACHED",
+            Self::TribeWithoutOwner => "TRIBE_WITHOUT_OWNER",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Follows, with the human-scale cap.
 use entity::{follow, user};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{LockType, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
     TransactionTrait,
@@ -10,6 +10,15 @@ use crate::{ConflictReason, DomainError, Services};
 
 /// Follows `target_id`; idempotent. The cap holds under concurrency: the follower's row is locked
 /// for the transaction, so concurrent follows by one user are counted one after another.
+///
+/// The lock is `FOR NO KEY UPDATE`, not `FOR UPDATE`. Inserting the follow checks both foreign
+/// keys with `FOR KEY SHARE` on both users' rows, and `FOR UPDATE` conflicts with that: when two
+/// builders follow each other at once, each holds its own row and waits for the other's, a
+/// deadlock. `FOR NO KEY UPDATE` still serialises follows by one follower (it conflicts with
+/// itself) but lets any foreign-key check through, so no order of these statements deadlocks.
+/// The followee's row is read `FOR KEY SHARE` up front, the lock the insert's check takes anyway:
+/// an account being deleted at that moment is then waited for and found gone (NOT_FOUND), not
+/// a foreign-key failure.
 pub async fn follow(
     services: &Services,
     viewer_id: &str,
@@ -20,11 +29,12 @@ pub async fn follow(
     }
     let txn = services.db.begin().await?;
     user::Entity::find_by_id(viewer_id.to_owned())
-        .lock_exclusive()
+        .lock(LockType::NoKeyUpdate)
         .one(&txn)
         .await?
         .ok_or(DomainError::Unauthenticated)?;
     let target = user::Entity::find_by_id(target_id.to_owned())
+        .lock(LockType::KeyShare)
         .one(&txn)
         .await?
         .ok_or(DomainError::NotFound { what: "user" })?;

@@ -1,15 +1,18 @@
 //! Joining and leaving tribes: builders ask to join, the owner decides, members leave or are
-//! removed. `max_members` holds under concurrency: every change of membership locks the tribe's
-//! row, so concurrent approvals are counted one after another.
+//! removed; an owner who goes hands the tribe on. `max_members` holds under concurrency: every
+//! change of membership locks the tribe's row, so concurrent approvals are counted one after
+//! another.
 use chrono::Utc;
 use entity::enums::{MemberRole, MemberStatus, TribeStatus};
 use entity::{tribe, tribe_member, tribe_open_role, user};
+use sea_orm::sea_query::{LockType, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::events::{self, Event};
+use crate::roles;
 use crate::tribes::{active_members, locked, owned};
 use crate::{ConflictReason, DomainError, Services, caps};
 
@@ -170,8 +173,9 @@ pub async fn decide(
     Ok(member)
 }
 
-/// Leaves a tribe. When the owner leaves, the longest-standing active member becomes the owner;
-/// if there is none, the tribe closes (ALUMNI).
+/// Leaves a tribe. When the owner leaves, the tribe is handed on ([`hand_on`]); if there is
+/// nobody to hand it to, the tribe closes (ALUMNI) and has no owner from then on (see
+/// [`crate::tribes::owned`]). A role the leaver filled is open again.
 pub async fn leave(services: &Services, viewer_id: &str, tribe_id: &str) -> Result<()> {
     let txn = services.db.begin().await?;
     let tribe = locked(&txn, tribe_id).await?;
@@ -183,27 +187,93 @@ pub async fn leave(services: &Services, viewer_id: &str, tribe_id: &str) -> Resu
     active.status = Set(MemberStatus::Left);
     active.role = Set(MemberRole::Member);
     active.update(&txn).await?;
-    if tribe.owner_id == viewer_id {
-        let successor = tribe_member::Entity::find()
-            .filter(tribe_member::Column::TribeId.eq(tribe_id))
-            .filter(tribe_member::Column::Status.eq(MemberStatus::Active))
-            .order_by_asc(tribe_member::Column::JoinedAt)
-            .one(&txn)
-            .await?;
-        let mut tribe: tribe::ActiveModel = tribe.into();
-        match successor {
-            Some(next) => {
-                tribe.owner_id = Set(next.user_id.clone());
-                let mut next: tribe_member::ActiveModel = next.into();
-                next.role = Set(MemberRole::Owner);
-                next.update(&txn).await?;
-            }
-            None => tribe.status = Set(TribeStatus::Alumni),
-        }
-        tribe.update(&txn).await?;
+    roles::release_held_by(&txn, viewer_id, Some(tribe_id)).await?;
+    if tribe.owner_id == viewer_id && !hand_on(&txn, &tribe, viewer_id).await? {
+        let mut closed: tribe::ActiveModel = tribe.into();
+        closed.status = Set(TribeStatus::Alumni);
+        closed.update(&txn).await?;
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// Hands the tribe on from its owner `leaving` (who leaves it, or deletes their account): the
+/// longest-standing other active member becomes its OWNER. Returns false, changing nothing, when
+/// there is no other active member; the caller then closes the tribe ([`leave`]) or removes it
+/// ([`leave_every_tribe`]). The caller holds the tribe's lock.
+pub(crate) async fn hand_on(
+    txn: &DatabaseTransaction,
+    tribe: &tribe::Model,
+    leaving: &str,
+) -> Result<bool> {
+    let successor = tribe_member::Entity::find()
+        .filter(tribe_member::Column::TribeId.eq(tribe.id.as_str()))
+        .filter(tribe_member::Column::Status.eq(MemberStatus::Active))
+        .filter(tribe_member::Column::UserId.ne(leaving))
+        .order_by_asc(tribe_member::Column::JoinedAt)
+        .order_by_asc(tribe_member::Column::UserId)
+        .one(txn)
+        .await?;
+    let Some(next) = successor else { return Ok(false) };
+    let mut handed: tribe::ActiveModel = tribe.clone().into();
+    handed.owner_id = Set(next.user_id.clone());
+    handed.update(txn).await?;
+    let mut next: tribe_member::ActiveModel = next.into();
+    next.role = Set(MemberRole::Owner);
+    next.update(txn).await?;
+    Ok(true)
+}
+
+/// Takes an account about to be deleted out of every tribe, so that deleting it loses nobody
+/// else's data: each tribe it owns is handed on ([`hand_on`]), and each role it filled is open
+/// again. Returns the tribes it owns that have nobody to hand them to: they go with the account
+/// (the foreign key cascades), and the caller forgets their events.
+///
+/// Deleting the account changes the membership of every tribe it has a row in (the rows
+/// cascade), so, like every other change of membership, it first locks those tribes: all of
+/// them, in id order, before the account's own row is touched. Concurrent decisions, departures
+/// and hand-overs in those tribes are then applied before or after it, never interleaved; and two
+/// accounts deleted at once that are each other's successors wait for each other in one order
+/// only.
+pub(crate) async fn leave_every_tribe(
+    txn: &DatabaseTransaction,
+    user_id: &str,
+) -> Result<Vec<String>> {
+    let theirs = tribe::Entity::find()
+        .filter(
+            Condition::any()
+                .add(tribe::Column::OwnerId.eq(user_id))
+                .add(
+                    tribe::Column::Id.in_subquery(
+                        Query::select()
+                            .column(tribe_member::Column::TribeId)
+                            .from(tribe_member::Entity)
+                            .and_where(tribe_member::Column::UserId.eq(user_id))
+                            .to_owned(),
+                    ),
+                )
+                .add(
+                    tribe::Column::Id.in_subquery(
+                        Query::select()
+                            .column(tribe_open_role::Column::TribeId)
+                            .from(tribe_open_role::Entity)
+                            .and_where(tribe_open_role::Column::FilledBy.eq(user_id))
+                            .to_owned(),
+                    ),
+                ),
+        )
+        .order_by_asc(tribe::Column::Id)
+        .lock(LockType::NoKeyUpdate)
+        .all(txn)
+        .await?;
+    let mut removed = Vec::new();
+    for tribe in theirs.iter().filter(|t| t.owner_id == user_id) {
+        if !hand_on(txn, tribe, user_id).await? {
+            removed.push(tribe.id.clone());
+        }
+    }
+    roles::release_held_by(txn, user_id, None).await?;
+    Ok(removed)
 }
 
 /// The owner removes a member (or withdraws a pending request).
@@ -225,6 +295,7 @@ pub async fn remove_member(
     let mut active: tribe_member::ActiveModel = member.into();
     active.status = Set(MemberStatus::Removed);
     active.update(&txn).await?;
+    roles::release_held_by(&txn, user_id, Some(tribe_id)).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -4,10 +4,10 @@ use std::collections::BTreeSet;
 use chrono::Utc;
 use entity::enums::{AvailabilityStatus, UserRole};
 use entity::{skill, user, user_skill};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{LockType, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionTrait,
+    QueryFilter, QuerySelect, TransactionTrait,
 };
 
 use crate::accounts::conflict_on_unique;
@@ -138,7 +138,12 @@ pub async fn set_skills(
             format!("Unknown skills: {}.", unknown.join(", ")),
         ));
     }
+    // The user's row, locked before the skills are replaced: a concurrent setSkills waits here
+    // until this one commits, then replaces what it wrote. Without it, each one's delete would
+    // miss the rows the other is inserting and both sets would stay, past the cap. NO KEY
+    // UPDATE, so that foreign-key checks on the user (follows, memberships) are not held up.
     let user = user::Entity::find_by_id(user_id.to_owned())
+        .lock(LockType::NoKeyUpdate)
         .one(&txn)
         .await?
         .ok_or(DomainError::Unauthenticated)?;

@@ -3,6 +3,7 @@
 use chrono::Utc;
 use entity::enums::{CollaboratorStatus, ProjectStatus, TargetType};
 use entity::{project, project_collaborator, user};
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect, TransactionTrait,
@@ -109,13 +110,20 @@ pub async fn create(
 }
 
 /// The project, locked for this transaction, if the viewer owns it.
+///
+/// `FOR NO KEY UPDATE`, not `FOR UPDATE`: it serialises the owner's changes of one project (it
+/// conflicts with itself) without blocking the foreign-key checks (`FOR KEY SHARE`) of rows that
+/// point at the project, such as an invitation's. Every such insert happens under this lock
+/// today, but with it no future order of statements can make two transactions wait on each other
+/// through the project's row, as `FOR UPDATE` on a user's row did for two follows. Deleting the
+/// project still takes the row's strongest lock itself.
 async fn owned(
     txn: &DatabaseTransaction,
     viewer_id: &str,
     project_id: &str,
 ) -> Result<project::Model> {
     let project = project::Entity::find_by_id(project_id.to_owned())
-        .lock_exclusive()
+        .lock(LockType::NoKeyUpdate)
         .one(txn)
         .await?
         .ok_or(DomainError::NotFound { what: "project" })?;

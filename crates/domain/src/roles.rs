@@ -1,8 +1,11 @@
 //! A tribe's open roles: the owner adds, edits and removes them. A role is filled when the owner
-//! approves a request that asked for it (see [`crate::membership::decide`]).
+//! approves a request that asked for it (see [`crate::membership::decide`]), and open again when
+//! the builder who filled it leaves, is removed or deletes their account ([`release_held_by`]).
 use entity::tribe_open_role;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseTransaction, EntityTrait, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    TransactionTrait,
 };
 use serde_json::json;
 
@@ -102,5 +105,26 @@ pub async fn remove(services: &Services, viewer_id: &str, role_id: &str) -> Resu
     let role = owned_role(&txn, viewer_id, role_id).await?;
     tribe_open_role::Entity::delete_by_id(role.id).exec(&txn).await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Opens again every role `holder` filled (in `tribe_id`, or in every tribe): `filled` false,
+/// `filled_by` null. Called when the holder leaves or is removed, and before their account is
+/// deleted (the foreign key's ON DELETE SET NULL would clear `filled_by` but leave `filled`
+/// true: a role filled by nobody that nobody could ask for). A role the owner marked filled by
+/// hand, with no holder, is not touched. The caller holds the tribe's lock.
+pub(crate) async fn release_held_by(
+    txn: &DatabaseTransaction,
+    holder: &str,
+    tribe_id: Option<&str>,
+) -> Result<()> {
+    let mut released = tribe_open_role::Entity::update_many()
+        .col_expr(tribe_open_role::Column::Filled, Expr::value(false))
+        .col_expr(tribe_open_role::Column::FilledBy, Expr::value(Option::<String>::None))
+        .filter(tribe_open_role::Column::FilledBy.eq(holder));
+    if let Some(tribe_id) = tribe_id {
+        released = released.filter(tribe_open_role::Column::TribeId.eq(tribe_id));
+    }
+    released.exec(txn).await?;
     Ok(())
 }

@@ -2,9 +2,14 @@
 //! [`crate::roles`], joining and leaving in [`crate::membership`]. Every change to a tribe, its
 //! roles or its members locks the tribe's row first ([`locked`]), so concurrent changes of one
 //! tribe are applied one after another.
+//!
+//! A tribe always has an `owner_id` (the column is NOT NULL). When its owner leaves with no other
+//! active member to hand it to, `owner_id` stays the last owner, whose membership is LEFT, and the
+//! tribe is ALUMNI: it has no owner, and [`owned`] refuses every owner's power over it for good.
 use chrono::Utc;
 use entity::enums::{MemberRole, MemberStatus, TribeStatus};
 use entity::{tribe, tribe_member};
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
@@ -12,7 +17,7 @@ use sea_orm::{
 
 use crate::events::Event;
 use crate::profile::Change;
-use crate::{DomainError, Services, caps, events, new_id, validate};
+use crate::{ConflictReason, DomainError, Services, caps, events, new_id, validate};
 
 type Result<T> = std::result::Result<T, DomainError>;
 
@@ -46,15 +51,24 @@ pub(crate) async fn active_members(txn: &DatabaseTransaction, tribe_id: &str) ->
 }
 
 /// The tribe, locked for this transaction.
+///
+/// `FOR NO KEY UPDATE`, not `FOR UPDATE`: it serialises the changes of one tribe (it conflicts
+/// with itself) but not the foreign-key checks of rows that merely point at the tribe (`FOR KEY
+/// SHARE`, taken by inserting a member or a role). Every such insert happens under this lock
+/// today; with it, no future order of statements can make two transactions wait on each other
+/// through the tribe's row, as `FOR UPDATE` on a user's row did for two follows. Deleting the
+/// tribe (account deletion) still takes the row's strongest lock itself.
 pub(crate) async fn locked(txn: &DatabaseTransaction, tribe_id: &str) -> Result<tribe::Model> {
     tribe::Entity::find_by_id(tribe_id.to_owned())
-        .lock_exclusive()
+        .lock(LockType::NoKeyUpdate)
         .one(txn)
         .await?
         .ok_or(DomainError::NotFound { what: "tribe" })
 }
 
-/// The tribe, locked, if the viewer owns it.
+/// The tribe, locked, if the viewer owns it: they are its `owner_id` and still an active member.
+/// An owner who left with nobody to hand the tribe to ([`crate::membership::leave`]) is neither
+/// owner nor member any more: the tribe has no owner and nobody can change it again.
 pub(crate) async fn owned(
     txn: &DatabaseTransaction,
     viewer_id: &str,
@@ -63,6 +77,21 @@ pub(crate) async fn owned(
     let tribe = locked(txn, tribe_id).await?;
     if tribe.owner_id != viewer_id {
         return Err(DomainError::Forbidden("Only the tribe's owner can do this.".into()));
+    }
+    let still_member = tribe_member::Entity::find_by_id((tribe.id.clone(), viewer_id.to_owned()))
+        .filter(tribe_member::Column::Status.eq(MemberStatus::Active))
+        .one(txn)
+        .await?
+        .is_some();
+    if !still_member {
+        return Err(DomainError::conflict(
+            ConflictReason::TribeWithoutOwner,
+            format!(
+                "{} has no owner: you left it with nobody to hand it to, so it is closed for good \
+                 and nobody can change it.",
+                tribe.name
+            ),
+        ));
     }
     Ok(tribe)
 }

@@ -51,6 +51,10 @@ pub enum ConflictReason {
     /// respondToCollaboration: accepting would make the viewer a collaborator on more projects
     /// than anyone can be (50).
     CollaborationLimitReached,
+    /// updateTribe, addOpenRole, updateOpenRole, removeOpenRole, decideMembership, removeMember:
+    /// the tribe has no owner (its owner left with nobody to hand it to): it is ALUMNI and
+    /// read-only for good.
+    TribeWithoutOwner,
 }
 
 /// The values of `extensions.code`.

@@ -9,7 +9,8 @@ async fn deleting_an_account_removes_everything_about_it_in_one_go() {
     let as_ada = app.as_user(&ada);
     let as_bob = app.as_user(&bob);
     // Ada builds a footprint: a project with a collaborator, a tribe with a member, follows both
-    // ways, a membership of someone else's tribe, skills.
+    // ways, a membership of someone else's tribe, skills. Her tribe has Bob in it, so it is not
+    // hers alone: it passes to him (e2e::shared_data tests the hand-over in full).
     let project = as_ada
         .graphql_ok("mutation { createProject(input: {title: \"Engine\"}) { id } }", json!({}))
         .await;
@@ -70,15 +71,24 @@ async fn deleting_an_account_removes_everything_about_it_in_one_go() {
              UNION ALL SELECT 'user_skills' FROM user_skills WHERE user_id = '{id}'
              UNION ALL SELECT 'projects' FROM projects WHERE owner_id = '{id}' OR id = '{pid}'
              UNION ALL SELECT 'collaborators' FROM project_collaborators WHERE user_id = '{id}' OR project_id = '{pid}'
-             UNION ALL SELECT 'tribes' FROM tribes WHERE owner_id = '{id}' OR id = '{tid}'
-             UNION ALL SELECT 'members' FROM tribe_members WHERE user_id = '{id}' OR tribe_id = '{tid}'
+             UNION ALL SELECT 'tribes' FROM tribes WHERE owner_id = '{id}'
+             UNION ALL SELECT 'members' FROM tribe_members WHERE user_id = '{id}'
              UNION ALL SELECT 'follows' FROM follows WHERE follower_id = '{id}' OR followee_id = '{id}'
-             UNION ALL SELECT 'events' FROM feed_events WHERE actor_id = '{id}' OR target_id IN ('{id}', '{pid}', '{tid}')
+             UNION ALL SELECT 'events' FROM feed_events WHERE actor_id = '{id}' OR target_id IN ('{id}', '{pid}')
              UNION ALL SELECT 'event metadata' FROM feed_events WHERE metadata::text LIKE '%\"ada\"%'"
         ))
         .await;
     assert!(traces.is_empty(), "left behind: {traces:?}");
-    // Bob and the prototype data are untouched; Bob's own events stay.
+    // The tribe is Bob's now, with him as its one member.
+    let room = app
+        .rows(&format!(
+            "SELECT t.owner_id || ' ' || m.user_id || ' ' || m.role::text AS line FROM tribes t
+             JOIN tribe_members m ON m.tribe_id = t.id WHERE t.id = '{tid}'"
+        ))
+        .await;
+    assert_eq!(room, vec![format!("{0} {0} owner", bob.user_id)]);
+    // Bob and the prototype data are untouched; Bob's own events stay: joining, and joining the
+    // tribe that is still there (before the hand-over, that one went with Ada's tribe).
     assert_eq!(app.count("users").await, 11);
     let bob_events = app
         .rows(&format!(
@@ -86,7 +96,7 @@ async fn deleting_an_account_removes_everything_about_it_in_one_go() {
             bob.user_id
         ))
         .await;
-    assert_eq!(bob_events, vec!["builder_joined"]);
+    assert_eq!(bob_events, vec!["builder_joined", "member_joined_tribe"]);
     // The deleted account's token no longer finds a viewer, and it cannot sign in.
     let viewer = as_ada.graphql("{ viewer { id } }", json!({})).await;
     assert_eq!(viewer, json!({ "data": { "viewer": null } }));

@@ -200,10 +200,11 @@ async fn a_tribe_is_created_managed_joined_and_recorded() {
         ),
         vec!["FORBIDDEN"]
     );
-    assert_eq!(
-        app.graphql_as(&bob.access_token, remove_role, json!({ "id": role_id })).await,
-        json!({ "data": { "removeOpenRole": true } })
-    );
+    // Bob left with nobody to hand the tribe to: he is no longer its owner and keeps no power
+    // over it (this assertion was `removeOpenRole: true` before the tribe had no owner).
+    let refused = app.graphql_as(&bob.access_token, remove_role, json!({ "id": role_id })).await;
+    assert_eq!(error_codes(&refused), vec!["CONFLICT"]);
+    assert_eq!(refused["errors"][0]["extensions"]["reason"], "TRIBE_WITHOUT_OWNER");
 }
 
 #[tokio::test]

@@ -101,6 +101,8 @@ impl AccountMutation {
     }
 
     /// Deletes the viewer's account and everything they own or appear in. Needs the password.
+    /// Each tribe they own passes to its longest-standing other active member (only a tribe with
+    /// nobody else goes); each role they filled is open again.
     async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
         let viewer = ctx.viewer().require().gql(ctx)?;
         accounts::delete_account(ctx.services()?, &ctx.client(), viewer, &password)

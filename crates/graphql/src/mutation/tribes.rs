@@ -148,14 +148,15 @@ impl TribeMutation {
     }
 
     /// Leaves a tribe (or withdraws a request). An owner who leaves hands the tribe to the
-    /// longest-standing member; with no one left, the tribe closes (ALUMNI).
+    /// longest-standing member; with no one left, the tribe closes (ALUMNI) for good: it has no
+    /// owner and nobody can change it again. A role the leaver filled is open again.
     async fn leave_tribe(&self, ctx: &Context<'_>, tribe_id: ID) -> Result<bool> {
         let viewer = ctx.viewer().require().gql(ctx)?;
         membership::leave(ctx.services()?, viewer, &tribe_id).await.gql(ctx)?;
         Ok(true)
     }
 
-    /// Owner only: removes a member or a pending request.
+    /// Owner only: removes a member or a pending request. A role the member filled is open again.
     async fn remove_member(&self, ctx: &Context<'_>, tribe_id: ID, user_id: ID) -> Result<bool> {
         let viewer = ctx.viewer().require().gql(ctx)?;
         membership::remove_member(ctx.services()?, viewer, &tribe_id, &user_id).await.gql(ctx)?;

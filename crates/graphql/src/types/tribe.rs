@@ -65,6 +65,8 @@ impl Tribe {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.model.updated_at.to_utc()
     }
+    /// The owner. A tribe whose owner left with nobody to hand it to keeps its last owner here,
+    /// no longer a member, and the tribe is ALUMNI and read-only for good.
     async fn owner(&self, ctx: &Context<'_>) -> Result<User> {
         match &self.owner {
             Some(owner) => Ok(User::seen_by(owner.clone(), ctx)),
