@@ -125,6 +125,16 @@ async fn an_oversized_body_still_being_sent_gets_the_413_answer() {
     stream.write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await.unwrap();
     let next = read_response(&mut stream, Duration::from_secs(10)).await.expect("a second answer");
     assert_eq!(next.status, 200);
+
+    // A client that waits for "100 Continue" is answered before it sends anything.
+    let mut waiting = server.connect().await;
+    waiting
+        .write_all(b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 10000000\r\n\r\n")
+        .await
+        .unwrap();
+    let response = read_response(&mut waiting, Duration::from_secs(10)).await.expect("an answer");
+    assert_eq!(response.status, 413, "{response:?}");
+    assert_eq!(response.header("connection"), Some("close"));
 }
 
 #[tokio::test]
