@@ -125,7 +125,8 @@ impl App {
             }
         } else {
             // Requests were cut off at the grace deadline: their connections return to the pool
-            // only when their statements end (at the statement timeout). Do not wait for them;
+            // only when their statements end (by DATABASE_STATEMENT_TIMEOUT_MS at the latest, when
+            // it is set). Do not wait for them;
             // the database ends those sessions when the process exits.
             tracing::warn!("leaving the database sessions of cut-off requests behind");
         }
@@ -168,9 +169,6 @@ async fn connect(
     use sea_orm::sqlx::ConnectOptions as _;
     use sea_orm::sqlx::Connection as _;
     use sea_orm::sqlx::postgres::PgPoolOptions;
-    // A connection used in the last second is handed out as it is; one idle for longer is pinged
-    // first, so connections that died with a database restart are replaced rather than failing a
-    // request. (sqlx's test_before_acquire pings on every acquire: a round trip per statement.)
     // Every session gets the timeouts as startup options (no extra round trip): a statement that
     // runs over, a lock wait, or a transaction left idle ends with an error rather than holding a
     // connection and its locks. PgBouncer in transaction mode refuses startup options: there,
@@ -180,6 +178,9 @@ async fn connect(
         ("lock_timeout", config.database_lock_timeout),
         ("idle_in_transaction_session_timeout", config.database_idle_in_transaction_timeout),
     ];
+    // A connection used in the last second is handed out as it is; one idle for longer is pinged
+    // first, so connections that died with a database restart are replaced rather than failing a
+    // request. (sqlx's test_before_acquire pings on every acquire: a round trip per statement.)
     let pool = PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .min_connections(0)
