@@ -41,6 +41,10 @@ sql_migration!(m20261122_000001_initial_schema, "0001_initial_schema");
 sql_migration!(m20261122_000002_refresh_token_rotation, "0002_refresh_token_rotation");
 sql_migration!(m20261122_000003_follow_listing_indexes, "0003_follow_listing_indexes");
 sql_migration!(m20261122_000004_membership_requested_role, "0004_membership_requested_role");
+sql_migration!(
+    m20261201_000005_case_insensitive_github_names,
+    "0005_case_insensitive_github_names"
+);
 
 pub struct Migrator;
 
@@ -52,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_refresh_token_rotation::Migration),
             Box::new(m20261122_000003_follow_listing_indexes::Migration),
             Box::new(m20261122_000004_membership_requested_role::Migration),
+            Box::new(m20261201_000005_case_insensitive_github_names::Migration),
         ]
     }
 }
@@ -71,6 +76,7 @@ mod tests {
                 "m20261122_000002_refresh_token_rotation",
                 "m20261122_000003_follow_listing_indexes",
                 "m20261122_000004_membership_requested_role",
+                "m20261201_000005_case_insensitive_github_names",
             ]
         );
     }

@@ -40,7 +40,7 @@ pub async fn register(
 ) -> Result<Session, DomainError> {
     let email = validate::email(&input.email)?;
     let username = validate::username(&input.username)?;
-    let display_name = validate::required_text("displayName", &input.display_name, 100)?;
+    let display_name = validate::display_name(&input.display_name)?;
     validate::password("password", &input.password)?;
     // Counted before the hash, so registrations sent at once cannot all pass; given back if the
     // hasher is too busy to take it (nothing was attempted).
@@ -104,10 +104,12 @@ fn username_taken() -> DomainError {
 /// Turns a unique violation from the users table into the CONFLICT naming the field.
 pub(crate) fn conflict_on_unique(err: sea_orm::DbErr) -> DomainError {
     match violated_unique_constraint(&err).as_deref() {
-        Some("users_github_username_key") => DomainError::conflict(
-            ConflictReason::GithubUsernameTaken,
-            "Another builder has linked this GitHub username.",
-        ),
+        Some("users_github_username_key" | "users_github_username_lower_key") => {
+            DomainError::conflict(
+                ConflictReason::GithubUsernameTaken,
+                "Another builder has linked this GitHub username.",
+            )
+        }
         Some("users_email_key") => email_taken(),
         Some("users_username_key" | "users_username_lower_key") => username_taken(),
         _ => DomainError::from(err),

@@ -152,11 +152,45 @@ impl DomainError {
     }
 }
 
+/// SQLSTATEs of the session timeouts the server sets (crates/server/src/lib.rs `connect`):
+/// `statement_timeout` (57014 query_canceled), `lock_timeout` (55P03 lock_not_available) and
+/// `idle_in_transaction_session_timeout` (25P03).
+const TIMEOUT_SQLSTATES: [&str; 3] = ["57014", "55P03", "25P03"];
+
+/// The SQLSTATE of a database error, if the database sent one.
+fn sqlstate(err: &sea_orm::DbErr) -> Option<String> {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return None;
+    };
+    Some(e.as_database_error()?.code()?.into_owned())
+}
+
+impl DomainError {
+    /// A statement ran past the session's statement or lock timeout (the log line says so).
+    pub fn is_timeout(&self) -> bool {
+        let (Self::Unavailable(cause) | Self::Internal(cause)) = self else { return false };
+        cause
+            .0
+            .downcast_ref::<sea_orm::DbErr>()
+            .and_then(sqlstate)
+            .is_some_and(|code| TIMEOUT_SQLSTATES.contains(&code.as_str()))
+    }
+}
+
 impl From<sea_orm::DbErr> for DomainError {
     fn from(err: sea_orm::DbErr) -> Self {
         match err {
             // The pool could not hand out a connection: the database is down or saturated.
             sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_) => {
+                Self::unavailable(err)
+            }
+            // A statement or lock wait ran out of time: the service is busy, not broken.
+            ref timed_out
+                if sqlstate(timed_out)
+                    .is_some_and(|code| TIMEOUT_SQLSTATES.contains(&code.as_str())) =>
+            {
                 Self::unavailable(err)
             }
             other => Self::internal(other),

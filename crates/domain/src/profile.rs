@@ -69,8 +69,7 @@ pub async fn update_profile(
     update: ProfileUpdate,
 ) -> Result<user::Model, DomainError> {
     // Validate everything first: a bad field changes nothing.
-    let display_name =
-        update.display_name.map(|v| validate::required_text("displayName", &v, 100)).transpose()?;
+    let display_name = update.display_name.map(|v| validate::display_name(&v)).transpose()?;
     let headline =
         update.headline.map(|v| validate::optional_text("headline", Some(&v), 200, false))?;
     let bio = update

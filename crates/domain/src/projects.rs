@@ -31,7 +31,10 @@ pub struct ProjectInput {
 }
 
 fn conflict_on_repo(err: sea_orm::DbErr) -> DomainError {
-    if violated_unique_constraint(&err).as_deref() == Some("projects_github_repo_full_name_key") {
+    if matches!(
+        violated_unique_constraint(&err).as_deref(),
+        Some("projects_github_repo_full_name_key" | "projects_github_repo_full_name_lower_key")
+    ) {
         return DomainError::conflict(
             ConflictReason::GithubRepoTaken,
             "Another project already links this GitHub repository.",

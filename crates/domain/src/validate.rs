@@ -106,21 +106,67 @@ pub fn password(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// An absolute http(s) URL of at most `max` characters.
+/// An absolute http or https URL, stored in its normalised form (scheme and host lower-cased,
+/// IDN hosts in punycode, spaces and other unsafe characters percent-encoded, a default port
+/// dropped), which must fit in `max` characters (the column's size). Refused: any other scheme,
+/// no host, user names or passwords in the URL (`https://github.com@evil.example/` shows one
+/// host and opens another), and control or invisible formatting characters anywhere.
 pub fn url(field: &str, value: &str, max: usize) -> Result<String> {
     let value = value.trim();
     let bad = || DomainError::invalid(field, format!("{field} must be an http or https URL"));
+    // The URL parser silently drops tabs and newlines inside a URL; refuse them instead.
+    if value.chars().any(|c| c.is_control() || is_invisible(c)) {
+        return Err(DomainError::invalid(field, format!("{field} contains control characters")));
+    }
+    let too_long =
+        || DomainError::invalid(field, format!("{field} must be at most {max} characters"));
     if value.chars().count() > max {
-        return Err(DomainError::invalid(
-            field,
-            format!("{field} must be at most {max} characters"),
-        ));
+        return Err(too_long());
     }
     let parsed = url::Url::parse(value).map_err(|_| bad())?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none_or(str::is_empty) {
         return Err(bad());
     }
-    Ok(value.to_owned())
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(DomainError::invalid(
+            field,
+            format!("{field} must not contain a user name or password"),
+        ));
+    }
+    let normalised = String::from(parsed);
+    if normalised.chars().count() > max {
+        return Err(too_long());
+    }
+    Ok(normalised)
+}
+
+/// Characters that change how text around them is shown while showing nothing themselves:
+/// zero-width space, joiners and direction marks (U+200B–U+200F), bidirectional embeddings and
+/// overrides (U+202A–U+202E), the word joiner and invisible operators (U+2060–U+2064), bidi
+/// isolates (U+2066–U+2069), the byte-order mark (U+FEFF) and the soft hyphen (U+00AD). In a name
+/// they let two builders look alike or make text read backwards (docs/security.md, "Input").
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}')
+}
+
+/// A display name: like [`required_text`] (1 to 100 characters, one line), and no invisible
+/// formatting characters ([`is_invisible`]).
+pub fn display_name(value: &str) -> Result<String> {
+    let name = required_text("displayName", value, 100)?;
+    if name.chars().any(is_invisible) {
+        return Err(DomainError::invalid(
+            "displayName",
+            "displayName must not contain invisible formatting characters (zero-width or \
+             text-direction characters)",
+        ));
+    }
+    Ok(name)
 }
 
 /// An IANA time zone name such as `Europe/Berlin`.
@@ -320,5 +366,57 @@ mod tests {
         assert_eq!(field_of(contact_links(&serde_json::json!({"site": "nope"}))), "contactLinks");
         assert_eq!(field_of(github_username("-bad")), "githubUsername");
         assert_eq!(field_of(required_text("displayName", "a\0b", 100)), "displayName");
+    }
+
+    #[test]
+    fn urls_are_stored_normalised() {
+        let cases = [
+            ("  HTTPS://Example.COM:443/a b?q=1#top ", "https://example.com/a%20b?q=1#top"),
+            ("http://example.com", "http://example.com/"),
+            ("https://bücher.example/x", "https://xn--bcher-kva.example/x"),
+            ("https://example.com/%7Euser", "https://example.com/%7Euser"),
+        ];
+        for (input, stored) in cases {
+            assert_eq!(url("avatarUrl", input, 500).unwrap(), stored, "{input}");
+        }
+        for bad in [
+            "https://exa\tmple.com/",
+            "https://example.com/\na",
+            "https://example.com/\u{202E}gpj.exe",
+            "https://user:pw@example.com/",
+            "https://github.com@evil.example/",
+            "data:text/html,hi",
+            "file:///etc/passwd",
+            "http://",
+            "https://:443/",
+        ] {
+            assert_eq!(field_of(url("avatarUrl", bad, 500)), "avatarUrl", "{bad:?}");
+        }
+        // The column's size holds for the stored (percent-encoded) form.
+        let spaces = format!("https://example.com/{}x", " ".repeat(200));
+        assert!(spaces.chars().count() <= 500);
+        assert_eq!(field_of(url("avatarUrl", &spaces, 500)), "avatarUrl");
+        // Links inside JSON are normalised the same way.
+        let links = contact_links(&serde_json::json!({"site": "HTTPS://Example.com"})).unwrap();
+        assert_eq!(links["site"], "https://example.com/");
+    }
+
+    #[test]
+    fn display_names_refuse_invisible_characters() {
+        assert_eq!(display_name("  Maya Chen ").unwrap(), "Maya Chen");
+        assert_eq!(display_name("مايا").unwrap(), "مايا");
+        for bad in [
+            "Maya\u{200B}Chen",
+            "\u{202E}nehC ayaM",
+            "Maya\u{2066}x\u{2069}",
+            "\u{FEFF}Maya",
+            "Ma\u{00AD}ya",
+            "Maya\u{200D}",
+            "Maya\u{200F}",
+        ] {
+            assert_eq!(field_of(display_name(bad)), "displayName", "{bad:?}");
+        }
+        // Usernames are a-z, 0-9 and _ only, so none of these can get in there either.
+        assert_eq!(field_of(username("maya\u{200B}")), "username");
     }
 }

@@ -4,8 +4,6 @@ use domain::accounts::ClientInfo;
 use domain::auth::Viewer;
 use domain::{DomainError, Services};
 
-use crate::RequestId;
-
 pub(crate) trait ContextExt {
     fn services(&self) -> async_graphql::Result<&Services>;
     fn loaders(&self) -> async_graphql::Result<&crate::loaders::Loaders>;
@@ -48,21 +46,21 @@ pub(crate) trait ResultExt<T> {
 
 impl<T> ResultExt<T> for Result<T, DomainError> {
     fn gql(self, ctx: &Context<'_>) -> async_graphql::Result<T> {
-        self.map_err(|e| crate::to_graphql_error(&e, ctx.data_opt::<RequestId>()))
+        self.map_err(|e| crate::error::to_graphql_error_at(&e, ctx))
     }
 }
 
 impl<T> ResultExt<T> for Result<T, crate::loaders::LoadError> {
     fn gql(self, ctx: &Context<'_>) -> async_graphql::Result<T> {
-        self.map_err(|e| crate::to_graphql_error(&e.0, ctx.data_opt::<RequestId>()))
+        self.map_err(|e| crate::error::to_graphql_error_at(&e.0, ctx))
     }
 }
 
 /// The error for a row a foreign key guarantees but that is gone: it was deleted while the
 /// request ran.
 pub(crate) fn missing(ctx: &Context<'_>, what: &str) -> async_graphql::Error {
-    crate::to_graphql_error(
+    crate::error::to_graphql_error_at(
         &DomainError::internal(format!("a guaranteed {what} is missing (deleted meanwhile?)")),
-        ctx.data_opt::<RequestId>(),
+        ctx,
     )
 }

@@ -86,6 +86,36 @@ impl ErrorCode {
 /// The one place a domain error becomes a GraphQL error. Internal causes go to the log with the
 /// request id; the client gets the code, a plain message and the request id.
 pub fn to_graphql_error(err: &DomainError, request_id: Option<&RequestId>) -> async_graphql::Error {
+    convert(err, request_id, &Where::default())
+}
+
+/// Which operation and field an error came from, for its log line.
+#[derive(Default)]
+pub(crate) struct Where {
+    /// The operation's name (`operationName`, or the document's one named operation).
+    pub operation: Option<String>,
+    /// The field's path in the response, such as `feed.edges.0.node.actor`.
+    pub field: Option<String>,
+}
+
+impl Where {
+    pub(crate) fn of(ctx: &async_graphql::Context<'_>) -> Self {
+        Self {
+            operation: ctx.query_env.operation_name.clone(),
+            field: ctx.path_node.map(|path| path.to_string()),
+        }
+    }
+}
+
+/// [`to_graphql_error`] from inside a resolver: the log line names the operation and the field.
+pub(crate) fn to_graphql_error_at(
+    err: &DomainError,
+    ctx: &async_graphql::Context<'_>,
+) -> async_graphql::Error {
+    convert(err, ctx.data_opt::<RequestId>(), &Where::of(ctx))
+}
+
+fn convert(err: &DomainError, request_id: Option<&RequestId>, at: &Where) -> async_graphql::Error {
     let request_id = request_id.map(|r| r.0.clone());
     let message = err.to_string();
     match err {
@@ -100,7 +130,13 @@ pub fn to_graphql_error(err: &DomainError, request_id: Option<&RequestId>) -> as
         | DomainError::Busy { retry_after_secs, .. } => with_code(message, ErrorCode::RateLimited)
             .extend_with(|_, ext| ext.set("retryAfterSeconds", *retry_after_secs)),
         DomainError::Unavailable(cause) | DomainError::Internal(cause) => {
-            tracing::error!(request_id = request_id.as_deref(), error = %cause.chain(), "request failed");
+            let operation = at.operation.as_deref().unwrap_or("-");
+            let field = at.field.as_deref().unwrap_or("-");
+            if err.is_timeout() {
+                tracing::error!(request_id = request_id.as_deref(), operation, field, error = %cause.chain(), "database timeout");
+            } else {
+                tracing::error!(request_id = request_id.as_deref(), operation, field, error = %cause.chain(), "request failed");
+            }
             with_code(message, ErrorCode::InternalServerError).extend_with(|_, ext| {
                 if let Some(id) = &request_id {
                     ext.set("requestId", id.as_str());

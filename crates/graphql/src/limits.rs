@@ -1,7 +1,8 @@
 //! Request limits async-graphql does not enforce by itself, checked by [`prepare`] right after
 //! parsing, before validation and before any database work: the query's cost (see `cost.rs`),
-//! aliases per request and NUL characters in string arguments and variables. (Depth and
-//! directives per field are async-graphql's own limits.) This is a plain function rather than an async-graphql extension:
+//! aliases per request and NUL characters in string arguments, variables and variables' default
+//! values. (Depth and directives per field are async-graphql's own limits.) This is a plain
+//! function rather than an async-graphql extension:
 //! an extension is called around every field's resolution, which is measurable on a feed page of
 //! a few hundred fields.
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
@@ -56,6 +57,13 @@ fn check(
     let mut counts = Counts::default();
     for (_, operation) in document.operations.iter() {
         walk(&operation.node.selection_set.node, &mut counts);
+        // `query($x: String = "a\u0000b")`: a default stands in for a variable the client left
+        // out, so it is input like any other.
+        for definition in &operation.node.variable_definitions {
+            if definition.node.default_value.as_ref().is_some_and(|v| has_nul(&v.node)) {
+                counts.nul = true;
+            }
+        }
     }
     for fragment in document.fragments.values() {
         walk(&fragment.node.selection_set.node, &mut counts);

@@ -50,6 +50,27 @@ pub struct Config {
     pub graphql_max_cost: u64,
     /// The persisted-documents manifest, when one is configured (see trusted_documents.rs).
     pub trusted_documents: Option<std::sync::Arc<crate::trusted_documents::TrustedDocuments>>,
+    /// APP_ENV was not set: the environment is development by default, and the server says so.
+    pub environment_defaulted: bool,
+    /// Serve GraphiQL on `GET /graphql`; default on in development, off in production.
+    pub graphiql: bool,
+    /// Time a connection has to send a request's headers, from its first byte (or from the
+    /// connection opening).
+    pub http_header_read_timeout: Duration,
+    /// Time a request's body has to arrive once its headers have.
+    pub http_body_read_timeout: Duration,
+    /// Time a request has from its headers to its response; past it the answer is a 503.
+    pub http_request_timeout: Duration,
+    /// An idle keep-alive connection is closed after this long.
+    pub http_keepalive_idle: Duration,
+    /// On SIGINT/SIGTERM, in-flight requests get this long before the connections are closed.
+    pub shutdown_grace: Duration,
+    /// `statement_timeout` of every pooled session (zero: none).
+    pub database_statement_timeout: Duration,
+    /// `lock_timeout` of every pooled session (zero: none).
+    pub database_lock_timeout: Duration,
+    /// `idle_in_transaction_session_timeout` of every pooled session (zero: none).
+    pub database_idle_in_transaction_timeout: Duration,
 }
 
 /// The key access tokens are signed with.
@@ -84,6 +105,19 @@ impl std::fmt::Debug for Config {
             .field("graphql_suggestions", &self.graphql_suggestions)
             .field("graphql_max_cost", &self.graphql_max_cost)
             .field("trusted_documents", &self.trusted_documents.as_ref().map(|t| t.len()))
+            .field("environment_defaulted", &self.environment_defaulted)
+            .field("graphiql", &self.graphiql)
+            .field("http_header_read_timeout", &self.http_header_read_timeout)
+            .field("http_body_read_timeout", &self.http_body_read_timeout)
+            .field("http_request_timeout", &self.http_request_timeout)
+            .field("http_keepalive_idle", &self.http_keepalive_idle)
+            .field("shutdown_grace", &self.shutdown_grace)
+            .field("database_statement_timeout", &self.database_statement_timeout)
+            .field("database_lock_timeout", &self.database_lock_timeout)
+            .field(
+                "database_idle_in_transaction_timeout",
+                &self.database_idle_in_transaction_timeout,
+            )
             .finish()
     }
 }
@@ -285,6 +319,24 @@ impl Config {
                 .map_err(|problem| invalid("TRUSTED_DOCUMENTS_MANIFEST", problem))?,
             )),
         };
+        let environment_defaulted = get("APP_ENV").is_none();
+        let graphiql = parse_bool(get("GRAPHIQL"), "GRAPHIQL", development)?;
+        let secs = |var: &'static str, default: u64, min: u64, max: u64| {
+            parse_number(get(var), var, default, min, max).map(Duration::from_secs)
+        };
+        let http_header_read_timeout = secs("HTTP_HEADER_READ_TIMEOUT_SECS", 10, 1, 300)?;
+        let http_body_read_timeout = secs("HTTP_BODY_READ_TIMEOUT_SECS", 10, 1, 300)?;
+        let http_request_timeout = secs("HTTP_REQUEST_TIMEOUT_SECS", 30, 1, 3600)?;
+        let http_keepalive_idle = secs("HTTP_KEEPALIVE_IDLE_SECS", 75, 1, 3600)?;
+        let shutdown_grace = secs("SHUTDOWN_GRACE_SECS", 20, 0, 3600)?;
+        // Zero turns a database timeout off, as it does in PostgreSQL.
+        let millis = |var: &'static str, default: u64| {
+            parse_number(get(var), var, default, 0, 86_400_000).map(Duration::from_millis)
+        };
+        let database_statement_timeout = millis("DATABASE_STATEMENT_TIMEOUT_MS", 5000)?;
+        let database_lock_timeout = millis("DATABASE_LOCK_TIMEOUT_MS", 2000)?;
+        let database_idle_in_transaction_timeout =
+            millis("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", 10_000)?;
 
         Ok(Self {
             environment,
@@ -307,6 +359,16 @@ impl Config {
             graphql_suggestions,
             graphql_max_cost,
             trusted_documents,
+            environment_defaulted,
+            graphiql,
+            http_header_read_timeout,
+            http_body_read_timeout,
+            http_request_timeout,
+            http_keepalive_idle,
+            shutdown_grace,
+            database_statement_timeout,
+            database_lock_timeout,
+            database_idle_in_transaction_timeout,
         })
     }
 }
@@ -423,6 +485,15 @@ mod tests {
             ("GRAPHQL_INTROSPECTION", "off"),
             ("GRAPHQL_SUGGESTIONS", "1"),
             ("MAX_FOLLOWS_PER_USER", "0"),
+            ("GRAPHIQL", "yes"),
+            ("HTTP_HEADER_READ_TIMEOUT_SECS", "0"),
+            ("HTTP_BODY_READ_TIMEOUT_SECS", "soon"),
+            ("HTTP_REQUEST_TIMEOUT_SECS", "-1"),
+            ("HTTP_KEEPALIVE_IDLE_SECS", "0"),
+            ("SHUTDOWN_GRACE_SECS", "forever"),
+            ("DATABASE_STATEMENT_TIMEOUT_MS", "5s"),
+            ("DATABASE_LOCK_TIMEOUT_MS", "-5"),
+            ("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", "many"),
         ];
         for (var, value) in cases {
             let mut pairs = vec![URL];
@@ -449,6 +520,36 @@ mod tests {
         assert!(dev.graphql_introspection && dev.graphql_suggestions);
         assert_eq!(prod.access_token_ttl, Duration::from_secs(900));
         assert_eq!(prod.refresh_token_ttl, Duration::from_secs(30 * 86_400));
+    }
+
+    #[test]
+    fn timeouts_and_graphiql_have_defaults_by_environment() {
+        let dev = config(&[URL]).expect("dev");
+        assert!(dev.environment_defaulted && dev.graphiql);
+        assert_eq!(dev.http_header_read_timeout, Duration::from_secs(10));
+        assert_eq!(dev.http_body_read_timeout, Duration::from_secs(10));
+        assert_eq!(dev.http_request_timeout, Duration::from_secs(30));
+        assert_eq!(dev.http_keepalive_idle, Duration::from_secs(75));
+        assert_eq!(dev.shutdown_grace, Duration::from_secs(20));
+        assert_eq!(dev.database_statement_timeout, Duration::from_millis(5000));
+        assert_eq!(dev.database_lock_timeout, Duration::from_millis(2000));
+        assert_eq!(dev.database_idle_in_transaction_timeout, Duration::from_millis(10_000));
+        let explicit = config(&[URL, ("APP_ENV", "development")]).expect("dev");
+        assert!(!explicit.environment_defaulted);
+        let secret = "x".repeat(32);
+        let prod =
+            config(&[URL, ("APP_ENV", "production"), ("JWT_SECRET", &secret)]).expect("prod");
+        assert!(!prod.graphiql && !prod.environment_defaulted);
+        let prod_on = config(&[
+            URL,
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", &secret),
+            ("GRAPHIQL", "true"),
+            ("DATABASE_STATEMENT_TIMEOUT_MS", "0"),
+        ])
+        .expect("prod");
+        assert!(prod_on.graphiql);
+        assert_eq!(prod_on.database_statement_timeout, Duration::ZERO);
     }
 
     #[test]

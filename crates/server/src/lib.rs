@@ -4,6 +4,7 @@
 //! serves production.
 pub mod config;
 mod http;
+mod serve;
 pub mod telemetry;
 pub mod trusted_documents;
 
@@ -40,14 +41,11 @@ impl App {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let statements = Arc::new(AtomicU64::new(0));
         let statement_micros = Arc::new(AtomicU64::new(0));
-        let db = connect(&config, statements.clone(), statement_micros.clone()).await?;
-        migrate(&db).await?;
-        if config.jwt_secret.generated {
-            tracing::warn!(
-                "JWT_SECRET is not set: using a random key for this process only (development). \
-                 Every access token dies when the server restarts. Set JWT_SECRET to keep sessions."
-            );
+        for warning in startup_warnings(&config) {
+            tracing::warn!("{warning}");
         }
+        migrate(&config).await?;
+        let db = connect(&config, statements.clone(), statement_micros.clone()).await?;
         let auth = Arc::new(domain::auth::AuthSettings {
             jwt_secret: config.jwt_secret.bytes.clone(),
             access_token_ttl: config.access_token_ttl,
@@ -81,6 +79,8 @@ impl App {
                 trust_proxy_headers: config.trust_proxy_headers,
                 limits,
                 trusted_documents: config.trusted_documents.clone(),
+                graphiql: config.graphiql,
+                body_read_timeout: config.http_body_read_timeout,
             },
             &config,
         );
@@ -106,23 +106,69 @@ impl App {
         self.statement_micros.load(Ordering::Relaxed)
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    /// Serves on BIND_ADDR until SIGINT or SIGTERM, then lets in-flight requests finish (within
+    /// SHUTDOWN_GRACE_SECS).
     pub async fn serve(self) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(self.config.bind_addr)
             .await
             .with_context(|| format!("cannot listen on {}", self.config.bind_addr))?;
-        tracing::info!(addr = %self.config.bind_addr, "serving GraphQL at http://{}/graphql", self.config.bind_addr);
-        axum::serve(
-            listener,
-            self.router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-        self.db.close().await.ok();
-        tracing::info!("stopped");
+        self.serve_on(listener, shutdown_signal()).await;
         Ok(())
     }
+
+    /// Serves on `listener` until `shutdown` completes, then shuts down as [`App::serve`] does.
+    /// (The tests serve on a port of their own and choose when to stop.)
+    pub async fn serve_on(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        let addr = listener.local_addr().map_or_else(|_| "?".into(), |a| a.to_string());
+        tracing::info!(%addr, "serving GraphQL at http://{addr}/graphql");
+        let timeouts = serve::ConnectionTimeouts {
+            header_read: self.config.http_header_read_timeout,
+            keepalive_idle: self.config.http_keepalive_idle,
+            shutdown_grace: self.config.shutdown_grace,
+        };
+        let finished = serve::serve(listener, self.router, timeouts, shutdown).await;
+        if finished {
+            if tokio::time::timeout(POOL_CLOSE_TIMEOUT, self.db.close()).await.is_err() {
+                tracing::warn!("the database pool did not close in time");
+            }
+        } else {
+            // Requests were cut off at the grace deadline: their connections return to the pool
+            // only when their statements end (by DATABASE_STATEMENT_TIMEOUT_MS at the latest, when
+            // it is set). Do not wait for them;
+            // the database ends those sessions when the process exits.
+            tracing::warn!("leaving the database sessions of cut-off requests behind");
+        }
+        tracing::info!("stopped");
+    }
 }
+
+/// What the server says loudly at start: settings that are fine on a laptop and wrong in
+/// production.
+pub fn startup_warnings(config: &Config) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if config.environment_defaulted {
+        warnings.push(
+            "APP_ENV is not set: running in DEVELOPMENT mode (GraphiQL, introspection and \
+             suggestions on unless configured off). Set APP_ENV=production in production."
+                .to_owned(),
+        );
+    }
+    if config.jwt_secret.generated {
+        warnings.push(
+            "JWT_SECRET is not set: using a random key for this process only (development). \
+             Every access token dies when the server restarts. Set JWT_SECRET to keep sessions."
+                .to_owned(),
+        );
+    }
+    warnings
+}
+
+/// At shutdown, how long closing the database pool may take after the connections are closed.
+const POOL_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Statements slower than this are logged (their SQL, never their values).
 const SLOW_STATEMENT: Duration = Duration::from_millis(250);
@@ -135,6 +181,15 @@ async fn connect(
     use sea_orm::sqlx::ConnectOptions as _;
     use sea_orm::sqlx::Connection as _;
     use sea_orm::sqlx::postgres::PgPoolOptions;
+    // Every session gets the timeouts as startup options (no extra round trip): a statement that
+    // runs over, a lock wait, or a transaction left idle ends with an error rather than holding a
+    // connection and its locks. PgBouncer in transaction mode refuses startup options: there,
+    // set them on the role instead (ALTER ROLE … SET statement_timeout = …).
+    let timeouts = [
+        ("statement_timeout", config.database_statement_timeout),
+        ("lock_timeout", config.database_lock_timeout),
+        ("idle_in_transaction_session_timeout", config.database_idle_in_transaction_timeout),
+    ];
     // A connection used in the last second is handed out as it is; one idle for longer is pinged
     // first, so connections that died with a database restart are replaced rather than failing a
     // request. (sqlx's test_before_acquire pings on every acquire: a round trip per statement.)
@@ -153,10 +208,8 @@ async fn connect(
             })
         })
         .connect_with(
-            config
-                .database_url
-                .parse::<sea_orm::sqlx::postgres::PgConnectOptions>()
-                .context("DATABASE_URL is not a valid PostgreSQL URL")?
+            connect_options(config)?
+                .options(timeouts.map(|(name, value)| (name, value.as_millis())))
                 // Statements are counted and slow ones logged by the metric callback below.
                 .disable_statement_logging(),
         )
@@ -173,10 +226,28 @@ async fn connect(
     Ok(db)
 }
 
+fn connect_options(config: &Config) -> anyhow::Result<sea_orm::sqlx::postgres::PgConnectOptions> {
+    config.database_url.parse().context("DATABASE_URL is not a valid PostgreSQL URL")
+}
+
 /// Applies pending migrations at start-up, holding an advisory lock so that instances starting
-/// together apply them once.
-async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    let pool = db.get_postgres_connection_pool();
+/// together apply them once. They run on a connection of their own, without the request pool's
+/// timeouts: building an index may rightly take longer than any request should.
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    use sea_orm::sqlx::ConnectOptions as _;
+    let pool = sea_orm::sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(config.database_timeout)
+        .connect_with(connect_options(config)?.disable_statement_logging())
+        .await
+        .context("cannot reach the database at DATABASE_URL")?;
+    let db = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone());
+    let result = migrate_on(&db, &pool).await;
+    pool.close().await;
+    result
+}
+
+async fn migrate_on(db: &DatabaseConnection, pool: &sea_orm::sqlx::PgPool) -> anyhow::Result<()> {
     let mut lock_conn = pool.acquire().await.context("cannot reach the database")?;
     sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
         .bind(MIGRATION_LOCK_KEY)
@@ -215,5 +286,5 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing in-flight requests");
+    tracing::info!("shutdown signal received");
 }

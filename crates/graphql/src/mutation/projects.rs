@@ -15,6 +15,7 @@ pub struct CreateProjectInput {
     pub description: Option<String>,
     /// Your role on it, at most 100 characters.
     pub role: Option<String>,
+    /// An http(s) URL, stored normalised, at most 500 characters.
     pub thumbnail_url: Option<String>,
     /// At most 10 links: {"demo": "https://…"}.
     pub links: Option<Json<serde_json::Value>>,
@@ -22,7 +23,7 @@ pub struct CreateProjectInput {
     pub tech_stack: Option<Vec<String>>,
     /// At most 10 metrics, numbers or short texts: {"users": 1200}.
     pub impact_metrics: Option<Json<serde_json::Value>>,
-    /// owner/name.
+    /// owner/name; unique regardless of case.
     pub github_repo_full_name: Option<String>,
     pub github_stars: Option<i32>,
 }

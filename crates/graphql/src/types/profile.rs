@@ -7,13 +7,13 @@ use crate::mutation::{change, change_with};
 /// Fields left out are kept; nullable fields set to null are cleared.
 #[derive(InputObject, Default)]
 pub struct UpdateProfileInput {
-    /// 1 to 100 characters.
+    /// 1 to 100 characters; no zero-width or text-direction characters.
     pub display_name: Option<String>,
     /// At most 200 characters.
     pub headline: MaybeUndefined<String>,
     /// At most 2000 characters.
     pub bio: MaybeUndefined<String>,
-    /// An http(s) URL, at most 500 characters.
+    /// An http(s) URL, stored normalised (as the URL standard writes it), at most 500 characters.
     pub avatar_url: MaybeUndefined<String>,
     pub primary_role: MaybeUndefined<UserRole>,
     /// An IANA time zone name, such as Europe/Berlin.
@@ -21,6 +21,7 @@ pub struct UpdateProfileInput {
     pub availability_status: Option<AvailabilityStatus>,
     /// At most 10 links: {"github": "https://github.com/you"}; keys of a-z, 0-9 and _.
     pub contact_links: Option<Json<serde_json::Value>>,
+    /// Unique regardless of case.
     pub github_username: MaybeUndefined<String>,
 }
 

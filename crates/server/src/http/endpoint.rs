@@ -20,6 +20,16 @@ use super::{AppState, request_error};
 /// Request bodies larger than this are refused: a GraphQL query is text, not an upload.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// GET query strings longer than this are refused (414). Below hyper's own limit on a URI
+/// (65,534 bytes, answered 414 without a body), so that the answer is a JSON error.
+pub const MAX_QUERY_STRING_BYTES: usize = 32 * 1024;
+
+/// After refusing an oversized body, up to this much more of it is read and discarded before the
+/// answer, so that a client still sending gets the 413 rather than a reset connection ...
+pub const DRAIN_MAX_BYTES: usize = 1024 * 1024;
+/// ... for at most this long. Past either bound the connection is closed after the answer.
+pub const DRAIN_MAX_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
 
@@ -69,12 +79,33 @@ pub(super) async fn graphql_post(
             "Send the GraphQL request as an application/json body.",
         );
     }
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return request_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::BadUserInput,
-            &format!("The request body is larger than {} KiB.", MAX_BODY_BYTES / 1024),
-        );
+    let bytes = match read_body(body, &headers, state.body_read_timeout).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::TooLarge { drained }) => {
+            let response = request_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::BadUserInput,
+                &format!("The request body is larger than {} KiB.", MAX_BODY_BYTES / 1024),
+            );
+            return if drained { response } else { closing(response) };
+        }
+        Err(BodyError::TimedOut) => {
+            return closing(request_error(
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorCode::BadUserInput,
+                &format!(
+                    "The request body did not arrive within {} seconds.",
+                    state.body_read_timeout.as_secs()
+                ),
+            ));
+        }
+        Err(BodyError::Broken) => {
+            return closing(request_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadUserInput,
+                "The request body could not be read.",
+            ));
+        }
     };
     let json: Value = match serde_json::from_slice(&bytes) {
         Ok(json) => json,
@@ -122,10 +153,28 @@ pub(super) async fn graphql_get(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let raw = raw.unwrap_or_default();
+    if raw.len() > MAX_QUERY_STRING_BYTES {
+        return request_error(
+            StatusCode::URI_TOO_LONG,
+            ErrorCode::BadUserInput,
+            &format!(
+                "The query string is larger than {} KiB: send large queries with POST.",
+                MAX_QUERY_STRING_BYTES / 1024
+            ),
+        );
+    }
     let has_query = url::form_urlencoded::parse(raw.as_bytes())
         .any(|(k, _)| matches!(k.as_ref(), "query" | "documentId" | "extensions"));
     if !has_query {
-        return Html(super::graphiql::page()).into_response();
+        if state.graphiql {
+            return Html(super::graphiql::page()).into_response();
+        }
+        // GRAPHIQL=false (the default in production): no HTML, a coded error.
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadUserInput,
+            "GET /graphql needs a query parameter; send operations with POST as application/json.",
+        );
     }
     let Some(media_type) = response_media_type(&headers) else { return not_acceptable() };
     let (mut request, document_id) = match request_from_query_string(&raw) {
@@ -155,6 +204,80 @@ pub(super) async fn graphql_get(
         }
     }
     execute(&state, connect_info, &headers, request, media_type).await
+}
+
+enum BodyError {
+    /// Over [`MAX_BODY_BYTES`]; `drained` when the rest was read and discarded, so the connection
+    /// can stay open.
+    TooLarge { drained: bool },
+    /// The body did not arrive within HTTP_BODY_READ_TIMEOUT_SECS.
+    TimedOut,
+    /// The connection failed or the body was malformed (bad chunked encoding).
+    Broken,
+}
+
+/// Reads the body, at most [`MAX_BODY_BYTES`] of it, within `timeout`.
+async fn read_body(
+    mut body: Body,
+    headers: &HeaderMap,
+    timeout: std::time::Duration,
+) -> Result<Vec<u8>, BodyError> {
+    use http_body_util::BodyExt as _;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        // A client that waits for "100 Continue" has sent nothing yet: answer before it does.
+        let expects_continue = headers
+            .get(header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        let drained = !expects_continue && drain(body).await;
+        return Err(BodyError::TooLarge { drained });
+    }
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut bytes = Vec::with_capacity(declared.map_or(1024, |n| n as usize));
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(BodyError::TimedOut),
+            Ok(None) => return Ok(bytes),
+            Ok(Some(Err(_))) => return Err(BodyError::Broken),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        if bytes.len() + data.len() > MAX_BODY_BYTES {
+            return Err(BodyError::TooLarge { drained: drain(body).await });
+        }
+        bytes.extend_from_slice(&data);
+    }
+}
+
+/// Reads and discards the rest of a refused body, within [`DRAIN_MAX_BYTES`] and
+/// [`DRAIN_MAX_TIME`]; true when it was read to its end.
+async fn drain(mut body: Body) -> bool {
+    use http_body_util::BodyExt as _;
+    let mut discarded = 0usize;
+    let drained = tokio::time::timeout(DRAIN_MAX_TIME, async {
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else { return false };
+            if let Ok(data) = frame.into_data() {
+                discarded += data.len();
+                if discarded > DRAIN_MAX_BYTES {
+                    return false;
+                }
+            }
+        }
+        true
+    })
+    .await;
+    drained.unwrap_or(false)
+}
+
+/// The response, with the connection closed after it: the client may still be sending a body
+/// the server will not read.
+fn closing(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// `query`, `variables` (JSON), `operationName` from a GET query string, as the GraphQL-over-HTTP

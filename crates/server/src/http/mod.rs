@@ -36,6 +36,10 @@ pub struct AppState {
     pub trust_proxy_headers: bool,
     pub limits: graphql::Limits,
     pub trusted_documents: Option<Arc<crate::trusted_documents::TrustedDocuments>>,
+    /// Serve GraphiQL on `GET /graphql` without a query.
+    pub graphiql: bool,
+    /// How long a request body may take to arrive.
+    pub body_read_timeout: Duration,
 }
 
 pub fn router(state: AppState, config: &Config) -> Router {
@@ -62,6 +66,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/health", get(health))
         .fallback(not_found)
         .with_state(state)
+        // Innermost, so that its 503 gets the headers, CORS and request id of any response.
+        .layer(axum::middleware::from_fn_with_state(config.http_request_timeout, request_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -74,6 +80,57 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(trace)
         .layer(SetRequestIdLayer::new(request_id, UlidRequestId))
+        .layer(axum::middleware::map_request(drop_malformed_request_id))
+}
+
+/// The longest `x-request-id` a client may choose.
+pub const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// An incoming `x-request-id` is kept (logged, echoed, put in error extensions) only when it is
+/// 1 to 64 visible ASCII characters; anything else (spaces, control or non-ASCII characters that
+/// could forge log lines, or a long string) is dropped and the server makes its own.
+fn well_formed_request_id(value: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID_LEN).contains(&value.len()) && value.iter().all(|b| b.is_ascii_graphic())
+}
+
+async fn drop_malformed_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
+    let headers = request.headers_mut();
+    let values = headers.get_all("x-request-id");
+    let mut iter = values.iter();
+    let keep = match (iter.next(), iter.next()) {
+        (Some(value), None) => well_formed_request_id(value.as_bytes()),
+        (None, _) => true,
+        // Two ids for one request: neither is trusted.
+        (Some(_), Some(_)) => false,
+    };
+    if !keep {
+        headers.remove("x-request-id");
+    }
+    request
+}
+
+/// The whole-request deadline: a request that has not been answered within
+/// HTTP_REQUEST_TIMEOUT_SECS of its headers gets a 503 with a coded JSON error; its handler is
+/// dropped, which rolls back its transaction.
+async fn request_timeout(
+    State(limit): State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(timeout_secs = limit.as_secs(), "request timed out");
+            let mut response = request_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::InternalServerError,
+                "The request took too long and was stopped: try again.",
+            );
+            // The client may still be sending; a fresh connection is the clean state.
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+    }
 }
 
 /// Request ids are ULIDs, like every other id here.
