@@ -41,6 +41,7 @@ sql_migration!(m20261122_000001_initial_schema, "0001_initial_schema");
 sql_migration!(m20261122_000002_refresh_token_rotation, "0002_refresh_token_rotation");
 sql_migration!(m20261122_000003_follow_listing_indexes, "0003_follow_listing_indexes");
 sql_migration!(m20261122_000004_membership_requested_role, "0004_membership_requested_role");
+sql_migration!(m20261122_000005_sessions, "0005_sessions");
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_refresh_token_rotation::Migration),
             Box::new(m20261122_000003_follow_listing_indexes::Migration),
             Box::new(m20261122_000004_membership_requested_role::Migration),
+            Box::new(m20261122_000005_sessions::Migration),
         ]
     }
 }
@@ -71,6 +73,7 @@ mod tests {
                 "m20261122_000002_refresh_token_rotation",
                 "m20261122_000003_follow_listing_indexes",
                 "m20261122_000004_membership_requested_role",
+                "m20261122_000005_sessions",
             ]
         );
     }

@@ -15,6 +15,7 @@ mod rate_limits;
 mod read_api;
 mod schema_file;
 mod seed_data;
+mod sessions;
 mod tokens;
 mod tribes;
 mod vectors;

@@ -33,6 +33,8 @@ pub struct AppState {
     pub schema: graphql::TribeSchema,
     pub auth: Arc<AuthSettings>,
     pub trust_proxy_headers: bool,
+    /// Whether access tokens' sessions are checked (off only in the benchmark's comparison).
+    pub session_check: bool,
     pub limits: graphql::Limits,
 }
 
