@@ -45,6 +45,7 @@ sql_migration!(
     m20261201_000005_case_insensitive_github_names,
     "0005_case_insensitive_github_names"
 );
+sql_migration!(m20261201_000006_sessions, "0006_sessions");
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_follow_listing_indexes::Migration),
             Box::new(m20261122_000004_membership_requested_role::Migration),
             Box::new(m20261201_000005_case_insensitive_github_names::Migration),
+            Box::new(m20261201_000006_sessions::Migration),
         ]
     }
 }
@@ -77,6 +79,7 @@ mod tests {
                 "m20261122_000003_follow_listing_indexes",
                 "m20261122_000004_membership_requested_role",
                 "m20261201_000005_case_insensitive_github_names",
+                "m20261201_000006_sessions",
             ]
         );
     }

@@ -18,6 +18,11 @@ use crate::rng::Rng;
 
 const JWT_SECRET: &str = "benchmark-secret-benchmark-secret-benchmark";
 const SERVER_ADDR: &str = "127.0.0.1:8199";
+/// The two servers of the session-check comparison: identical but for `SESSION_CHECK`.
+const CHECK_ON_ADDR: &str = "127.0.0.1:8197";
+const CHECK_OFF_ADDR: &str = "127.0.0.1:8198";
+/// Rounds of the comparison; each runs both servers, in alternating order.
+const CHECK_ROUNDS: usize = 5;
 const PAGES_PER_SESSION: usize = 3;
 
 const FEED_QUERY: &str =
@@ -73,9 +78,9 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[index].as_secs_f64() * 1000.0
 }
 
-fn token_for(user_id: &str) -> anyhow::Result<String> {
+fn token_for(user_id: &str, session_id: &str) -> anyhow::Result<String> {
     let now = chrono::Utc::now().timestamp();
-    let claims = json!({ "sub": user_id, "iss": "tribe-api", "aud": "tribe-web", "iat": now, "exp": now + 3600 });
+    let claims = json!({ "sub": user_id, "sid": session_id, "iss": "tribe-api", "aud": "tribe-web", "iat": now, "exp": now + 3600 });
     Ok(jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,
@@ -83,9 +88,34 @@ fn token_for(user_id: &str) -> anyhow::Result<String> {
     )?)
 }
 
+/// A signed-in session for each viewer, as a sign-in makes them (a session row and its refresh
+/// token), replacing those of earlier runs; their ids, in order. The access tokens name them, and
+/// the server checks them on every request.
+async fn open_sessions(conn: &mut PgConnection, users: &[String]) -> anyhow::Result<Vec<String>> {
+    sqlx::query(
+        "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE email LIKE '%@bench.dev')",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let ids: Vec<String> = users.iter().map(|_| ulid::Ulid::new().to_string()).collect();
+    sqlx::query(
+        "WITH s AS (
+            INSERT INTO sessions (id, user_id) SELECT * FROM unnest($1::text[], $2::text[])
+            RETURNING id, user_id)
+         INSERT INTO refresh_tokens (id, user_id, session_id, token_hash, expires_at)
+         SELECT s.id, s.user_id, s.id, 'bench-' || s.id, now() + interval '30 days' FROM s",
+    )
+    .bind(&ids)
+    .bind(users)
+    .execute(&mut *conn)
+    .await?;
+    Ok(ids)
+}
+
 /// Sessions of three pages (following the cursor) by random viewers, at `concurrency`, for
-/// `duration`, against the server or the floor.
+/// `duration`, against the server at `addr` or the floor.
 async fn run_phase(
+    addr: &'static str,
     scope: Scope,
     concurrency: usize,
     duration: Duration,
@@ -100,7 +130,7 @@ async fn run_phase(
         let pool = floor_pool.clone();
         workers.push(tokio::spawn(async move {
             let mut rng = Rng::new(0xBE7C + worker as u64 * 7919 + concurrency as u64);
-            let mut client = http_client::Client::new(SERVER_ADDR);
+            let mut client = http_client::Client::new(addr);
             let (mut latencies, mut errors) = (Vec::new(), 0usize);
             'sessions: while Instant::now() < deadline {
                 let (viewer_id, token) = &viewers[rng.index(viewers.len())];
@@ -219,6 +249,12 @@ async fn server_statements_per_page(
 ) -> anyhow::Result<(f64, f64)> {
     use tower::ServiceExt;
     let app = in_process_app(bench_url).await?;
+    // The first request of each session on an instance reads the session's state (one statement);
+    // every later one is answered by the session cache. Count the steady state.
+    for (_, token) in viewers.iter().take(20) {
+        let response = app.router().oneshot(feed_request(Scope::Everyone, token, None)?).await?;
+        http_body_util::BodyExt::collect(response.into_body()).await?;
+    }
     let mut results = Vec::new();
     for scope in [Scope::Following, Scope::Everyone] {
         let (mut statements, mut pages) = (0, 0);
@@ -296,16 +332,22 @@ async fn floor_statements_per_page(
     Ok((results[0], results[1]))
 }
 
-fn start_server(bench_url: &str) -> anyhow::Result<Child> {
+/// The release server at `addr`, in production mode, or with `env` instead.
+fn start_server(bench_url: &str, addr: &str, env: &[(&str, &str)]) -> anyhow::Result<Child> {
     let binary = std::env::var("BENCH_SERVER_BIN").unwrap_or_else(|_| {
         concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/release/server").to_owned()
     });
-    Command::new(&binary)
+    let mut command = Command::new(&binary);
+    command
         .env("DATABASE_URL", bench_url)
-        .env("BIND_ADDR", SERVER_ADDR)
+        .env("BIND_ADDR", addr)
         .env("JWT_SECRET", JWT_SECRET)
         .env("APP_ENV", "production")
-        .env("LOG_LEVEL", "warn")
+        .env("LOG_LEVEL", "warn");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -333,9 +375,9 @@ fn peak_rss_mb(pid: u32) -> anyhow::Result<f64> {
     Ok(kb / 1024.0)
 }
 
-async fn wait_for_health() -> anyhow::Result<()> {
+async fn wait_for_health(addr: &str) -> anyhow::Result<()> {
     for _ in 0..100 {
-        if let Ok(mut stream) = tokio::net::TcpStream::connect(SERVER_ADDR).await {
+        if let Ok(mut stream) = tokio::net::TcpStream::connect(addr).await {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
             stream
                 .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -397,6 +439,67 @@ async fn explain_following(conn: &mut PgConnection, viewer: &str) -> anyhow::Res
     })
 }
 
+/// Throughput with and without the session check, in one run: two servers identical but for
+/// `SESSION_CHECK`, loaded in turn, [`CHECK_ROUNDS`] times each in alternating order so that
+/// drift in the machine's load (other builds) falls on both alike. Both run in development mode,
+/// the only one that allows the check off, with production's GraphQL settings.
+async fn session_check_cost(
+    bench_url: &str,
+    viewers: Arc<Vec<(String, String)>>,
+    duration: Duration,
+) -> anyhow::Result<report::SessionCheckCost> {
+    let common = [
+        ("APP_ENV", "development"),
+        ("GRAPHQL_INTROSPECTION", "false"),
+        ("GRAPHQL_SUGGESTIONS", "false"),
+    ];
+    let mut on_env = common.to_vec();
+    on_env.push(("SESSION_CHECK", "true"));
+    let mut off_env = common.to_vec();
+    off_env.push(("SESSION_CHECK", "false"));
+    let mut on = start_server(bench_url, CHECK_ON_ADDR, &on_env)?;
+    let mut off = start_server(bench_url, CHECK_OFF_ADDR, &off_env)?;
+    let result = async {
+        wait_for_health(CHECK_ON_ADDR).await?;
+        wait_for_health(CHECK_OFF_ADDR).await?;
+        let scopes = [Scope::Following, Scope::Everyone];
+        // Warm both (every session's state into the one's cache, prepared statements, pools).
+        for addr in [CHECK_ON_ADDR, CHECK_OFF_ADDR] {
+            for scope in scopes {
+                run_phase(addr, scope, 16, Duration::from_secs(2), viewers.clone(), None).await;
+            }
+        }
+        let mut cost = report::SessionCheckCost { seconds: duration.as_secs(), rounds: Vec::new() };
+        for round in 0..CHECK_ROUNDS {
+            for scope in scopes {
+                let order = if round % 2 == 0 {
+                    [(true, CHECK_ON_ADDR), (false, CHECK_OFF_ADDR)]
+                } else {
+                    [(false, CHECK_OFF_ADDR), (true, CHECK_ON_ADDR)]
+                };
+                let (mut on_rps, mut off_rps, mut errors) = (0.0, 0.0, 0);
+                for (check, addr) in order {
+                    let m = run_phase(addr, scope, 16, duration, viewers.clone(), None).await;
+                    errors += m.errors;
+                    if check { on_rps = m.rps() } else { off_rps = m.rps() }
+                }
+                eprintln!(
+                    "bench: session check round {round} {:9} c=16: on {on_rps:7.0} req/s, off {off_rps:7.0} req/s ({errors} errors)",
+                    scope.name()
+                );
+                cost.rounds.push(report::CheckRound { scope, on_rps, off_rps, errors });
+            }
+        }
+        anyhow::Ok(cost)
+    }
+    .await;
+    for server in [&mut on, &mut off] {
+        let _ = server.kill();
+        let _ = server.wait();
+    }
+    result
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
@@ -413,10 +516,12 @@ async fn main() -> anyhow::Result<()> {
             .fetch_all(&mut conn)
             .await?;
     let mut rng = Rng::new(42);
+    let picked: Vec<String> =
+        (0..1000).map(|_| viewer_ids[rng.index(viewer_ids.len())].clone()).collect();
+    let sessions = open_sessions(&mut conn, &picked).await?;
     let mut viewers = Vec::new();
-    for _ in 0..1000 {
-        let id = viewer_ids[rng.index(viewer_ids.len())].clone();
-        let token = token_for(&id)?;
+    for (id, session) in picked.into_iter().zip(&sessions) {
+        let token = token_for(&id, session)?;
         viewers.push((id, token));
     }
     let viewers = Arc::new(viewers);
@@ -442,22 +547,22 @@ async fn main() -> anyhow::Result<()> {
 
     let explain = explain_following(&mut conn, &viewers[0].0).await?;
 
-    let mut server = start_server(&bench_url)?;
+    let mut server = start_server(&bench_url, SERVER_ADDR, &[])?;
     let result = async {
-        wait_for_health().await?;
+        wait_for_health(SERVER_ADDR).await?;
         let pool = sqlx::postgres::PgPoolOptions::new().max_connections(20).connect(&bench_url).await?;
         let floor_statements = floor_statements_per_page(&pool, &viewers).await?;
         // Warm both paths (caches, prepared statements) before measuring.
         for target in [None, Some(pool.clone())] {
-            run_phase(Scope::Following, 4, Duration::from_secs(2), viewers.clone(), target.clone()).await;
-            run_phase(Scope::Everyone, 4, Duration::from_secs(1), viewers.clone(), target).await;
+            run_phase(SERVER_ADDR, Scope::Following, 4, Duration::from_secs(2), viewers.clone(), target.clone()).await;
+            run_phase(SERVER_ADDR, Scope::Everyone, 4, Duration::from_secs(1), viewers.clone(), target).await;
         }
         let mut measurements = Vec::new();
         for scope in [Scope::Following, Scope::Everyone] {
             for concurrency in [4, 16] {
                 for target in [None, Some(pool.clone())] {
                     let cpu_before = cpu_ms(server.id());
-                    let mut m = run_phase(scope, concurrency, duration, viewers.clone(), target.clone()).await;
+                    let mut m = run_phase(SERVER_ADDR, scope, concurrency, duration, viewers.clone(), target.clone()).await;
                     if target.is_none() {
                         m.server_cpu_ms = Some((cpu_ms(server.id()) - cpu_before) / m.requests.max(1) as f64);
                     }
@@ -476,6 +581,10 @@ async fn main() -> anyhow::Result<()> {
     let _ = server.kill();
     let _ = server.wait();
     let (measurements, rss, floor_statements) = result?;
+    let check_seconds: u64 =
+        std::env::var("BENCH_CHECK_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let check_cost =
+        session_check_cost(&bench_url, viewers.clone(), Duration::from_secs(check_seconds)).await?;
 
     let statements = report::Statements {
         server_following: statements_following,
@@ -492,6 +601,7 @@ async fn main() -> anyhow::Result<()> {
         &statements,
         &explain,
         seconds,
+        &check_cost,
     );
     println!("{report}");
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/benchmarks.md");

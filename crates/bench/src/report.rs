@@ -11,6 +11,38 @@ pub(crate) struct Statements {
     pub(crate) floor_everyone: f64,
 }
 
+/// One round of the session-check comparison: throughput with the check and without.
+pub(crate) struct CheckRound {
+    pub(crate) scope: Scope,
+    pub(crate) on_rps: f64,
+    pub(crate) off_rps: f64,
+    pub(crate) errors: usize,
+}
+
+/// What the session check costs (`main::session_check_cost`).
+pub(crate) struct SessionCheckCost {
+    pub(crate) seconds: u64,
+    pub(crate) rounds: Vec<CheckRound>,
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+impl SessionCheckCost {
+    /// Median throughput with the check and without, for a scope.
+    fn medians(&self, scope: Scope) -> (f64, f64) {
+        let rounds = self.rounds.iter().filter(|r| r.scope == scope);
+        let (on, off): (Vec<f64>, Vec<f64>) = rounds.map(|r| (r.on_rps, r.off_rps)).unzip();
+        (median(on), median(off))
+    }
+}
+
 /// The report, in Markdown.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn report(
@@ -22,6 +54,7 @@ pub(crate) fn report(
     statements: &Statements,
     explain: &Explain,
     seconds: u64,
+    check: &SessionCheckCost,
 ) -> String {
     let machine = machine();
     let mut out = String::new();
@@ -33,7 +66,7 @@ pub(crate) fn report(
     let _ = writeln!(out, "## What is measured\n");
     let _ = writeln!(
         out,
-        "The feed query of the Read API issue (20 events per page, each with `actor {{ skills }}` and `target` with owners, collaborators, members and open roles), in sessions of 3 pages that follow the cursor, by random viewers (1,000 of them, each with its own access token), for each scope, at concurrency 4 and 16, {seconds} s per run after a warm-up. The **server** is the release build over HTTP on loopback (keep-alive connections, one per worker). The **floor** is the same pages fetched with minimal hand-written SQL (the same page query, then one batched query per relation, all seven at once) over a plain sqlx pool of 20 connections, as the server does: what the pages cost without GraphQL, HTTP and the ORM. Both run in this one process and one run, against the same database.\n"
+        "The feed query of the Read API issue (20 events per page, each with `actor {{ skills }}` and `target` with owners, collaborators, members and open roles), in sessions of 3 pages that follow the cursor, by random viewers (1,000 of them, each signed in: its own session and an access token naming it, checked by the server on every request), for each scope, at concurrency 4 and 16, {seconds} s per run after a warm-up. The **server** is the release build over HTTP on loopback (keep-alive connections, one per worker). The **floor** is the same pages fetched with minimal hand-written SQL (the same page query, then one batched query per relation, all seven at once) over a plain sqlx pool of 20 connections, as the server does: what the pages cost without GraphQL, HTTP and the ORM. Both run in this one process and one run, against the same database.\n"
     );
     let _ = writeln!(out, "## Machine and data\n");
     let _ = writeln!(
@@ -133,6 +166,16 @@ pub(crate) fn report(
         "| peak server RSS under load ≤ 150 MB | {rss:.1} MB | {} |",
         yes(rss <= 150.0)
     );
+    for scope in [Scope::Following, Scope::Everyone] {
+        let (on, off) = check.medians(scope);
+        let lost = 100.0 * (1.0 - on / off);
+        let _ = writeln!(
+            out,
+            "| {} at concurrency 16: the session check costs ≤ 5 % of throughput (Hardening issue) | {lost:.1} % (medians {on:.0} and {off:.0} req/s) | {} |",
+            scope.name(),
+            yes(lost <= 5.0)
+        );
+    }
     let _ = writeln!(out, "\nServer throughput as a share of the floor's:\n");
     for pair in measurements.chunks(2) {
         if let [server, floor] = pair {
@@ -154,6 +197,39 @@ pub(crate) fn report(
         statements.floor_everyone
     );
     let _ = writeln!(out, "- Peak server RSS (VmHWM) over the whole run: {rss:.1} MB.");
+    let _ = writeln!(out, "\n## The session check\n");
+    let _ = writeln!(
+        out,
+        "Every authenticated request checks that its access token's session is live (docs/auth.md, \"Sessions that end\"), from a per-process cache kept exact by LISTEN/NOTIFY. Its cost, measured in the same run: two release servers identical but for `SESSION_CHECK` (both in development mode, the only one that allows it off, with production's GraphQL settings), each loaded in turn with the authenticated feed at concurrency 16 for {} s, {} rounds in alternating order, so that the machine's changing load falls on both alike. The ratio of the medians is the figure; the absolute numbers move with whatever else the machine runs.\n",
+        check.seconds,
+        check.rounds.len() / 2
+    );
+    let _ =
+        writeln!(out, "| round | scope | check on req/s | check off req/s | on / off | errors |");
+    let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- |");
+    for (i, r) in check.rounds.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.0} | {:.0} | {:.3} | {} |",
+            i / 2 + 1,
+            r.scope.name(),
+            r.on_rps,
+            r.off_rps,
+            r.on_rps / r.off_rps,
+            r.errors
+        );
+    }
+    let _ = writeln!(out);
+    for scope in [Scope::Following, Scope::Everyone] {
+        let (on, off) = check.medians(scope);
+        let _ = writeln!(
+            out,
+            "- {}: median {on:.0} req/s with the check, {off:.0} without: ratio {:.3}, {:.1} % of throughput lost.",
+            scope.name(),
+            on / off,
+            100.0 * (1.0 - on / off)
+        );
+    }
     let _ = writeln!(
         out,
         "\n## The FOLLOWING page query at {} events\n",

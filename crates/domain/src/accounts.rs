@@ -1,6 +1,6 @@
 //! Accounts and sessions: register, login, refresh-token rotation, logout, password change.
 use chrono::Utc;
-use entity::{refresh_token, user};
+use entity::{refresh_token, session, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
@@ -11,7 +11,7 @@ use crate::auth::tokens::{self, AccessToken};
 use crate::error::violated_unique_constraint;
 use crate::events::Event;
 use crate::rate_limit::Bucket;
-use crate::{ConflictReason, DomainError, Services, events, new_id, validate};
+use crate::{ConflictReason, DomainError, Services, events, new_id, sessions, validate};
 
 /// What a successful authentication hands the client.
 pub struct Session {
@@ -116,35 +116,48 @@ pub(crate) fn conflict_on_unique(err: sea_orm::DbErr) -> DomainError {
     }
 }
 
-/// Issues an access token and a new refresh token (stored hashed) for `user`.
+/// Starts a session for `user` (`crate::sessions`): a new refresh token (stored hashed) and an
+/// access token naming the session.
 async fn start_session(
     services: &Services,
     conn: &impl ConnectionTrait,
     user: user::Model,
 ) -> Result<Session, DomainError> {
-    let (refresh_token, _) = insert_refresh_token(services, conn, &user.id).await?;
-    let access_token = tokens::issue_access_token(&services.auth, &user.id)?;
+    let generation = services.sessions.generation();
+    let refresh_token = tokens::new_refresh_token();
+    let now = Utc::now();
+    let hash = tokens::hash_refresh_token(&refresh_token);
+    let session_id =
+        sessions::start(conn, &user.id, hash, now, now + refresh_token_ttl(services)?).await?;
+    let access_token = tokens::issue_access_token(&services.auth, &user.id, &session_id)?;
+    // This instance knows the new session is live: its first request needs no database read.
+    services.sessions.remember_live(generation, &session_id, &user.id);
     Ok(Session { access_token, refresh_token, user })
 }
 
+fn refresh_token_ttl(services: &Services) -> Result<chrono::Duration, DomainError> {
+    chrono::Duration::from_std(services.auth.refresh_token_ttl).map_err(DomainError::internal)
+}
+
+/// A new refresh token in an existing session (a rotation).
 async fn insert_refresh_token(
     services: &Services,
     conn: &impl ConnectionTrait,
     user_id: &str,
+    session_id: &str,
 ) -> Result<(String, String), DomainError> {
     let token = tokens::new_refresh_token();
     let now = Utc::now();
-    let ttl = chrono::Duration::from_std(services.auth.refresh_token_ttl)
-        .map_err(DomainError::internal)?;
     let id = new_id();
     refresh_token::ActiveModel {
         id: Set(id.clone()),
         user_id: Set(user_id.to_owned()),
         token_hash: Set(tokens::hash_refresh_token(&token)),
-        expires_at: Set((now + ttl).fixed_offset()),
+        expires_at: Set((now + refresh_token_ttl(services)?).fixed_offset()),
         revoked_at: Set(None),
         created_at: Set(now.fixed_offset()),
         replaced_by: Set(None),
+        session_id: Set(session_id.to_owned()),
     }
     .insert(conn)
     .await?;
@@ -232,8 +245,9 @@ fn invalid_refresh_token() -> DomainError {
     DomainError::Unauthenticated
 }
 
-/// Rotates a refresh token: the one presented stops working and a new pair is issued. A token
-/// that was already rotated is treated as stolen: every session of its user is revoked.
+/// Rotates a refresh token: the one presented stops working and a new pair is issued, in the same
+/// session. A token that was already rotated and has not expired is treated as stolen: every
+/// session of its user ends. An expired token is simply refused.
 pub async fn refresh(
     services: &Services,
     client: &ClientInfo,
@@ -243,6 +257,7 @@ pub async fn refresh(
     if token.is_empty() || token.len() > 128 {
         return Err(invalid_refresh_token());
     }
+    let generation = services.sessions.generation();
     let txn = services.db.begin().await?;
     // FOR UPDATE: two concurrent refreshes with one token are serialised; the second sees it
     // rotated.
@@ -252,60 +267,69 @@ pub async fn refresh(
         .one(&txn)
         .await?;
     let Some(stored) = stored else { return Err(invalid_refresh_token()) };
-    if stored.replaced_by.is_some() {
-        tracing::warn!(user_id = %stored.user_id, "a rotated refresh token was presented again: revoking every session");
-        revoke_all(&txn, &stored.user_id).await?;
-        txn.commit().await?;
+    // Expiry first: an expired token is refused whatever else it is. Only a live rotated token is
+    // evidence of theft, which is also why the purge may delete rows as soon as they expire.
+    if stored.expires_at < Utc::now() {
         return Err(invalid_refresh_token());
     }
-    if stored.revoked_at.is_some() || stored.expires_at < Utc::now() {
+    if stored.replaced_by.is_some() {
+        tracing::warn!(user_id = %stored.user_id, "a rotated refresh token was presented again: ending every session");
+        sessions::end_sessions_of_user(&txn, &stored.user_id).await?;
+        txn.commit().await?;
+        services.sessions.forget_user(&stored.user_id);
+        return Err(invalid_refresh_token());
+    }
+    if stored.revoked_at.is_some() {
+        return Err(invalid_refresh_token());
+    }
+    // The session may have ended while this token lay unused (logout, logoutEverywhere, …). If it
+    // ends concurrently, after this read, the pair issued here dies with it all the same: its
+    // access token is refused by `sessions::check` and its refresh token right here.
+    let live = session::Entity::find_by_id(stored.session_id.clone())
+        .one(&txn)
+        .await?
+        .is_some_and(|s| s.ended_at.is_none());
+    if !live {
         return Err(invalid_refresh_token());
     }
     let user = user::Entity::find_by_id(stored.user_id.clone())
         .one(&txn)
         .await?
         .ok_or_else(invalid_refresh_token)?;
-    let (new_token, new_id) = insert_refresh_token(services, &txn, &user.id).await?;
+    let (new_token, new_id) =
+        insert_refresh_token(services, &txn, &user.id, &stored.session_id).await?;
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::current_timestamp())
         .col_expr(refresh_token::Column::ReplacedBy, Expr::value(new_id))
         .filter(refresh_token::Column::Id.eq(stored.id))
         .exec(&txn)
         .await?;
-    let access_token = tokens::issue_access_token(&services.auth, &user.id)?;
+    let access_token = tokens::issue_access_token(&services.auth, &user.id, &stored.session_id)?;
     txn.commit().await?;
+    services.sessions.remember_live(generation, &stored.session_id, &user.id);
     Ok(Session { access_token, refresh_token: new_token, user })
 }
 
-async fn revoke_all(conn: &impl ConnectionTrait, user_id: &str) -> Result<u64, DomainError> {
-    let result = refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::current_timestamp())
-        .filter(refresh_token::Column::UserId.eq(user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(conn)
-        .await?;
-    Ok(result.rows_affected)
-}
-
-/// Revokes one refresh token. Idempotent: an unknown or already revoked token is not an error,
-/// so a client can always log out.
+/// Ends the session of a refresh token (whichever of its rotations it is): its refresh tokens and
+/// its access tokens stop working at once, on every instance. Idempotent: an unknown token or an
+/// ended session is not an error, so a client can always log out.
 pub async fn logout(services: &Services, token: &str) -> Result<(), DomainError> {
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::current_timestamp())
-        .filter(refresh_token::Column::TokenHash.eq(tokens::hash_refresh_token(token)))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&services.db)
-        .await?;
+    let ended =
+        sessions::end_session_of_token(&services.db, tokens::hash_refresh_token(token)).await?;
+    if let Some(session_id) = ended {
+        services.sessions.forget_session(&session_id);
+    }
     Ok(())
 }
 
-/// Revokes every refresh token of the viewer.
+/// Ends every session of the viewer, this one included.
 pub async fn logout_everywhere(services: &Services, user_id: &str) -> Result<(), DomainError> {
-    revoke_all(&services.db, user_id).await?;
+    sessions::end_sessions_of_user(&services.db, user_id).await?;
+    services.sessions.forget_user(user_id);
     Ok(())
 }
 
-/// Changes the password, revokes every session and starts a new one for the caller.
+/// Changes the password, ends every session and starts a new one for the caller.
 pub async fn change_password(
     services: &Services,
     client: &ClientInfo,
@@ -335,9 +359,10 @@ pub async fn change_password(
     let mut active: user::ActiveModel = user.into();
     active.password_hash = Set(Some(hash));
     let user = active.update(&txn).await?;
-    revoke_all(&txn, &user.id).await?;
+    sessions::end_sessions_of_user(&txn, &user.id).await?;
     let session = start_session(services, &txn, user).await?;
     txn.commit().await?;
+    services.sessions.forget_user(&session.user.id);
     Ok(session)
 }
 
@@ -387,10 +412,13 @@ pub async fn delete_account(
     events::forget_target(&txn, TargetType::Project, projects).await?;
     events::forget_target(&txn, TargetType::Tribe, tribes).await?;
     events::forget_target(&txn, TargetType::User, vec![user_id.to_owned()]).await?;
-    // Foreign keys cascade the rest: tokens, skills, projects and their collaborators, the
-    // tribes it still owns with their members and roles, memberships, collaborations, follows,
-    // events as actor.
+    // Foreign keys cascade the rest: sessions and tokens, skills, projects and their
+    // collaborators, the tribes it still owns with their members and roles, memberships,
+    // collaborations, follows, events as actor.
     user::Entity::delete_by_id(user_id.to_owned()).exec(&txn).await?;
+    // Every instance forgets the sessions at commit: their access tokens are refused at once.
+    sessions::notify_user_deleted(&txn, user_id).await?;
     txn.commit().await?;
+    services.sessions.forget_user(user_id);
     Ok(())
 }

@@ -18,6 +18,7 @@ pub mod profile;
 pub mod projects;
 pub mod rate_limit;
 pub mod roles;
+pub mod sessions;
 pub mod sql;
 pub mod tribes;
 pub mod users;
@@ -38,6 +39,8 @@ pub struct Services {
     pub limiter: Arc<rate_limit::RateLimiter>,
     pub hasher: auth::password::PasswordHasher,
     pub rules: Rules,
+    /// Which sessions are live, cached per process (`sessions`).
+    pub sessions: sessions::SessionStates,
 }
 
 /// The product's configurable rules.

@@ -10,6 +10,7 @@ pub mod project;
 pub mod project_collaborator;
 pub mod project_embedding;
 pub mod refresh_token;
+pub mod session;
 pub mod skill;
 pub mod tribe;
 pub mod tribe_member;

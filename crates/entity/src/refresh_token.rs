@@ -9,10 +9,14 @@ pub struct Model {
     /// SHA-256 of the token, hex: the token itself is never stored.
     pub token_hash: String,
     pub expires_at: DateTimeWithTimeZone,
+    /// Set when the token was rotated (with `replaced_by`), or logged out before sessions
+    /// existed. Ending a session does not touch its tokens: `session::Model::ended_at` does.
     pub revoked_at: Option<DateTimeWithTimeZone>,
     pub created_at: DateTimeWithTimeZone,
     /// The token that replaced this one when it was used (rotation).
     pub replaced_by: Option<String>,
+    /// The session this token and its rotations belong to.
+    pub session_id: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -24,6 +28,19 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     User,
+    #[sea_orm(
+        belongs_to = "super::session::Entity",
+        from = "Column::SessionId",
+        to = "super::session::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Session,
+}
+
+impl Related<super::session::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Session.def()
+    }
 }
 
 impl Related<super::user::Entity> for Entity {

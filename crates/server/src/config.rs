@@ -33,6 +33,11 @@ pub struct Config {
     pub jwt_secret: JwtSecret,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// How often expired refresh tokens (and sessions left with none) are deleted.
+    pub refresh_token_purge_interval: Duration,
+    /// Whether each access token's session is checked (`domain::sessions::check`). Only the
+    /// benchmark turns it off, to measure its cost; production refuses to start without it.
+    pub session_check: bool,
     pub rate_limits: RateLimits,
     /// Password hashes run at once (each takes 19 MiB and a core for tens of milliseconds).
     pub password_hash_concurrency: usize,
@@ -96,6 +101,8 @@ impl std::fmt::Debug for Config {
             .field("jwt_secret", &"<redacted>")
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("refresh_token_purge_interval", &self.refresh_token_purge_interval)
+            .field("session_check", &self.session_check)
             .field("rate_limits", &self.rate_limits)
             .field("password_hash_concurrency", &self.password_hash_concurrency)
             .field("password_hash_queue", &self.password_hash_queue)
@@ -243,6 +250,21 @@ impl Config {
                     365,
                 )?,
         );
+        let refresh_token_purge_interval = Duration::from_secs(parse_number(
+            get("REFRESH_TOKEN_PURGE_INTERVAL_SECS"),
+            "REFRESH_TOKEN_PURGE_INTERVAL_SECS",
+            3600,
+            1,
+            86_400,
+        )?);
+        let session_check = parse_bool(get("SESSION_CHECK"), "SESSION_CHECK", true)?;
+        if !session_check && environment == Environment::Production {
+            return Err(invalid(
+                "SESSION_CHECK",
+                "is false: ended sessions would keep working until their access tokens expire; \
+                 it may be turned off in development only (for the benchmark)",
+            ));
+        }
         let defaults = RateLimits::default();
         let rate = |var: &'static str, default: RateLimit| match get(var) {
             None => Ok(default),
@@ -350,6 +372,8 @@ impl Config {
             jwt_secret,
             access_token_ttl,
             refresh_token_ttl,
+            refresh_token_purge_interval,
+            session_check,
             rate_limits,
             password_hash_concurrency,
             password_hash_queue,
@@ -475,6 +499,8 @@ mod tests {
             ("JWT_SECRET", "too-short"),
             ("ACCESS_TOKEN_TTL_SECS", "5"),
             ("REFRESH_TOKEN_TTL_DAYS", "0"),
+            ("REFRESH_TOKEN_PURGE_INTERVAL_SECS", "0"),
+            ("SESSION_CHECK", "no"),
             ("RATE_LIMIT_FAILED_LOGINS_PER_ACCOUNT", "-1"),
             ("RATE_LIMIT_REGISTRATIONS_PER_IP", "many"),
             ("RATE_LIMIT_REFRESHES_PER_IP", "5/1d"),
@@ -520,6 +546,23 @@ mod tests {
         assert!(dev.graphql_introspection && dev.graphql_suggestions);
         assert_eq!(prod.access_token_ttl, Duration::from_secs(900));
         assert_eq!(prod.refresh_token_ttl, Duration::from_secs(30 * 86_400));
+        assert_eq!(prod.refresh_token_purge_interval, Duration::from_secs(3600));
+        assert!(prod.session_check && dev.session_check);
+    }
+
+    #[test]
+    fn the_session_check_cannot_be_turned_off_in_production() {
+        let secret = "x".repeat(32);
+        let err = config(&[
+            URL,
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", &secret),
+            ("SESSION_CHECK", "false"),
+        ])
+        .expect_err("production without the session check");
+        assert_eq!(err.var, "SESSION_CHECK");
+        let dev = config(&[URL, ("SESSION_CHECK", "false")]).expect("development");
+        assert!(!dev.session_check);
     }
 
     #[test]

@@ -34,6 +34,19 @@ pub struct App {
     hasher: domain::auth::password::PasswordHasher,
     statements: Arc<AtomicU64>,
     statement_micros: Arc<AtomicU64>,
+    /// The session listener, its heartbeat and the refresh-token purge; stopped with the app.
+    _background: Background,
+}
+
+/// Tasks that live as long as the [`App`]: aborted when it is dropped.
+struct Background(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
 }
 
 impl App {
@@ -53,6 +66,15 @@ impl App {
             issuer: TOKEN_ISSUER.into(),
             audience: TOKEN_AUDIENCE.into(),
         });
+        let sessions = domain::sessions::SessionStates::new();
+        let background = start_background(&config, &db, &sessions);
+        // Until the listener has heard its first heartbeat, every session is checked in the
+        // database; waiting for it here (a few milliseconds) makes the first requests cheap.
+        if !sessions.wait_until_trusted(Duration::from_secs(2)).await {
+            tracing::warn!(
+                "the session listener is not connected yet: checking every session in the database until it is"
+            );
+        }
         let services = domain::Services {
             db: db.clone(),
             auth: auth.clone(),
@@ -62,6 +84,7 @@ impl App {
                 config.password_hash_queue,
             ),
             rules: domain::Rules { max_follows: config.max_follows },
+            sessions,
         };
         let limits = graphql::Limits {
             introspection: config.graphql_introspection,
@@ -77,6 +100,7 @@ impl App {
                 schema,
                 auth,
                 trust_proxy_headers: config.trust_proxy_headers,
+                session_check: config.session_check,
                 limits,
                 trusted_documents: config.trusted_documents.clone(),
                 graphiql: config.graphiql,
@@ -84,7 +108,15 @@ impl App {
             },
             &config,
         );
-        Ok(Self { config, db, router, hasher, statements, statement_micros })
+        Ok(Self {
+            config,
+            db,
+            router,
+            hasher,
+            statements,
+            statement_micros,
+            _background: background,
+        })
     }
 
     pub fn router(&self) -> Router {
@@ -169,6 +201,67 @@ pub fn startup_warnings(config: &Config) -> Vec<String> {
 
 /// At shutdown, how long closing the database pool may take after the connections are closed.
 const POOL_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `application_name` of the session listener's connection (operators can find it in
+/// `pg_stat_activity`; a test cuts it).
+pub const SESSION_LISTENER_APPLICATION_NAME: &str = "tribe-session-listener";
+
+/// Starts the session listener, its heartbeat and the periodic refresh-token purge, each over
+/// connections of its own, outside the request pool: they neither wait behind requests nor take
+/// connections from them, and their statements are not counted as the requests'.
+fn start_background(
+    config: &Config,
+    db: &DatabaseConnection,
+    sessions: &domain::sessions::SessionStates,
+) -> Background {
+    use sea_orm::sqlx::postgres::PgPoolOptions;
+    let options = db.get_postgres_connection_pool().connect_options();
+    let pool = |connections: u32, name: &str| {
+        PgPoolOptions::new()
+            .max_connections(connections)
+            .min_connections(0)
+            .acquire_timeout(config.database_timeout)
+            .idle_timeout(Duration::from_secs(300))
+            .connect_lazy_with((*options).clone().application_name(name))
+    };
+    let listener = pool(1, SESSION_LISTENER_APPLICATION_NAME);
+    let maintenance = pool(2, "tribe-maintenance");
+    let purge_db = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(maintenance.clone());
+    Background(vec![
+        tokio::spawn(domain::sessions::listen(listener, sessions.clone())),
+        tokio::spawn(domain::sessions::heartbeat(maintenance, sessions.clone())),
+        tokio::spawn(purge_refresh_tokens(purge_db, config.refresh_token_purge_interval)),
+    ])
+}
+
+/// Deletes expired refresh tokens every `interval`. The first run comes a minute after start-up
+/// (or after `interval`, if shorter): soon enough that instances restarted more often than the
+/// interval still purge, late enough to leave start-up alone. Instances running it at the same
+/// moment skip each other's rows (`SKIP LOCKED`).
+async fn purge_refresh_tokens(db: DatabaseConnection, interval: Duration) {
+    let first = tokio::time::Instant::now() + interval.min(Duration::from_secs(60));
+    let mut ticker = tokio::time::interval_at(first, interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticker.tick().await;
+        match domain::sessions::purge_expired(&db).await {
+            Ok(purged) if purged != domain::sessions::Purged::default() => tracing::info!(
+                refresh_tokens = purged.refresh_tokens,
+                sessions = purged.sessions,
+                "purged expired refresh tokens"
+            ),
+            Ok(_) => {}
+            Err(err) => {
+                let cause = match &err {
+                    domain::DomainError::Internal(cause)
+                    | domain::DomainError::Unavailable(cause) => cause.chain(),
+                    other => other.to_string(),
+                };
+                tracing::warn!(error = %cause, "cannot purge expired refresh tokens");
+            }
+        }
+    }
+}
 
 /// Statements slower than this are logged (their SQL, never their values).
 const SLOW_STATEMENT: Duration = Duration::from_millis(250);

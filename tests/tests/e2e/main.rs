@@ -20,6 +20,7 @@ mod rate_limits;
 mod read_api;
 mod schema_file;
 mod seed_data;
+mod sessions;
 mod shared_data;
 mod timeouts;
 mod tokens;

@@ -10,9 +10,17 @@ fn sign(claims: serde_json::Value, secret: &str, alg: jsonwebtoken::Algorithm) -
         .unwrap()
 }
 
-fn claims(sub: &str, exp_offset_secs: i64) -> serde_json::Value {
+/// The session id (`sid`) of a token the server issued.
+fn session_of(access_token: &str) -> String {
+    let payload = access_token.split('.').nth(1).unwrap();
+    let payload: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    payload["sid"].as_str().unwrap().to_owned()
+}
+
+fn claims(sub: &str, sid: &str, exp_offset_secs: i64) -> serde_json::Value {
     let now = chrono::Utc::now().timestamp();
-    json!({ "sub": sub, "iss": "tribe-api", "aud": "tribe-web", "iat": now, "exp": now + exp_offset_secs })
+    json!({ "sub": sub, "sid": sid, "iss": "tribe-api", "aud": "tribe-web", "iat": now, "exp": now + exp_offset_secs })
 }
 
 async fn assert_refused(app: &TestApp, authorization: &str, what: &str) {
@@ -31,6 +39,8 @@ async fn expired_tampered_foreign_none_and_malformed_tokens_are_unauthenticated(
     // The genuine article works.
     let ok = app.graphql_as(&ada.access_token, "{ viewer { username } }", json!({})).await;
     assert_eq!(ok["data"]["viewer"]["username"], "ada");
+    let sid = session_of(&ada.access_token);
+    let claims = |sub: &str, exp_offset_secs| claims(sub, &sid, exp_offset_secs);
     let fresh = sign(claims(&ada.user_id, 600), TEST_JWT_SECRET, jsonwebtoken::Algorithm::HS256);
     let ok = app.graphql_as(&fresh, "{ viewer { username } }", json!({})).await;
     assert_eq!(ok["data"]["viewer"]["username"], "ada", "a token signed with the server's key");
@@ -65,6 +75,24 @@ async fn expired_tampered_foreign_none_and_malformed_tokens_are_unauthenticated(
         jsonwebtoken::Algorithm::HS256,
     );
     assert_refused(&app, &format!("Bearer {wrong_audience}"), "wrong audience").await;
+
+    // Signed with the server's key, but of no session, or of another user's session.
+    let now = chrono::Utc::now().timestamp();
+    let sessionless = sign(
+        json!({ "sub": ada.user_id, "iss": "tribe-api", "aud": "tribe-web", "iat": now, "exp": now + 600 }),
+        TEST_JWT_SECRET,
+        jsonwebtoken::Algorithm::HS256,
+    );
+    assert_refused(&app, &format!("Bearer {sessionless}"), "no session").await;
+    let unknown = sign(
+        json!({ "sub": ada.user_id, "sid": "01HNOSESSIONNOSESSIONNOSES", "iss": "tribe-api", "aud": "tribe-web", "iat": now, "exp": now + 600 }),
+        TEST_JWT_SECRET,
+        jsonwebtoken::Algorithm::HS256,
+    );
+    assert_refused(&app, &format!("Bearer {unknown}"), "an unknown session").await;
+    let bob = app.register("bob").await;
+    let borrowed = sign(claims(&bob.user_id, 600), TEST_JWT_SECRET, jsonwebtoken::Algorithm::HS256);
+    assert_refused(&app, &format!("Bearer {borrowed}"), "another user's session").await;
 
     for malformed in ["Bearer", "Bearer ", "Bearer abc", "Basic dXNlcjpwYXNz", &ada.access_token] {
         assert_refused(&app, malformed, malformed).await;

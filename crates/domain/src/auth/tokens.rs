@@ -17,6 +17,9 @@ const LEEWAY_SECS: u64 = 5;
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
+    /// The session the token belongs to (`crate::sessions`): required, so that every accepted
+    /// token can be ended with its session.
+    sid: String,
     iss: String,
     aud: String,
     iat: i64,
@@ -28,9 +31,17 @@ pub struct AccessToken {
     pub expires_at: DateTime<Utc>,
 }
 
+/// What a valid access token says: who, and in which session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedToken {
+    pub user_id: String,
+    pub session_id: String,
+}
+
 pub fn issue_access_token(
     settings: &AuthSettings,
     user_id: &str,
+    session_id: &str,
 ) -> Result<AccessToken, DomainError> {
     let now = Utc::now();
     let ttl =
@@ -38,6 +49,7 @@ pub fn issue_access_token(
     let expires_at = now + ttl;
     let claims = Claims {
         sub: user_id.to_owned(),
+        sid: session_id.to_owned(),
         iss: settings.issuer.clone(),
         aud: settings.audience.clone(),
         iat: now.timestamp(),
@@ -52,9 +64,13 @@ pub fn issue_access_token(
     Ok(AccessToken { token, expires_at })
 }
 
-/// The user id of a valid access token. Expired, tampered, foreign-key, other-algorithm
-/// (including `none`) and malformed tokens are all UNAUTHENTICATED.
-pub fn verify_access_token(settings: &AuthSettings, token: &str) -> Result<String, DomainError> {
+/// The user and session of a valid access token. Expired, tampered, foreign-key, other-algorithm
+/// (including `none`), session-less and malformed tokens are all UNAUTHENTICATED. Whether the
+/// session is still live is [`crate::sessions::check`]'s question.
+pub fn verify_access_token(
+    settings: &AuthSettings,
+    token: &str,
+) -> Result<VerifiedToken, DomainError> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.algorithms = vec![Algorithm::HS256];
     validation.leeway = LEEWAY_SECS;
@@ -66,7 +82,7 @@ pub fn verify_access_token(settings: &AuthSettings, token: &str) -> Result<Strin
         &DecodingKey::from_secret(&settings.jwt_secret),
         &validation,
     )
-    .map(|data| data.claims.sub)
+    .map(|data| VerifiedToken { user_id: data.claims.sub, session_id: data.claims.sid })
     .map_err(|_| DomainError::Unauthenticated)
 }
 

@@ -91,6 +91,60 @@ pub const FOLLOWED_BY: &str = include_str!("followed_by.sql");
 /// scan of `projects_owner_id_idx` each. The builder has no form for either.
 pub const PROJECTS_OF_OWNERS: &str = include_str!("projects_of_owners.sql");
 
+/// Starts a session: its row and its first refresh token.
+///
+/// Returns nothing.
+/// Parameters: `$1` the session id, `$2` the user id, `$3` the time, then the token's `$4` id,
+/// `$5` hash and `$6` expiry.
+///
+/// Why raw: one statement writes both rows (a data-modifying `WITH`), so a sign-in needs no
+/// transaction of its own and cannot leave a session without its token.
+pub const START_SESSION: &str = include_str!("start_session.sql");
+
+/// Ends the session a refresh token belongs to, and notifies the instances' session caches.
+///
+/// Returns `session_id` and `notified`, one row when a live session was ended.
+/// Parameters: `$1` the token's hash, `$2` the notification channel (`sessions::CHANNEL`).
+///
+/// Why raw: the `UPDATE … FROM` finds the session through the token, and `pg_notify` in the same
+/// statement sends the notification only when a session really ended; PostgreSQL delivers it at
+/// commit, never for a rolled-back end.
+pub const END_SESSION_OF_TOKEN: &str = include_str!("end_session_of_token.sql");
+
+/// Ends every live session of a user, and notifies the instances' session caches.
+///
+/// Returns `notified`, one row when at least one session was ended.
+/// Parameters: `$1` the user id, `$2` the notification channel (`sessions::CHANNEL`).
+///
+/// Why raw: as [`END_SESSION_OF_TOKEN`]; one notification names the user rather than each
+/// session, so it fits in a notification's 8000 bytes however many sessions there are.
+pub const END_SESSIONS_OF_USER: &str = include_str!("end_sessions_of_user.sql");
+
+/// A notification on a channel, sent at commit.
+///
+/// Returns `notified`.
+/// Parameters: `$1` the channel, `$2` the payload.
+///
+/// Why raw: `pg_notify` is a function call; the builder has no form for a bare `SELECT` of one.
+pub const NOTIFY: &str = include_str!("notify.sql");
+
+/// Deletes one batch of expired refresh tokens, oldest first.
+///
+/// Returns nothing (rows affected).
+/// Parameters: `$1` the batch size.
+///
+/// Why raw: `DELETE … WHERE id IN (… ORDER BY … LIMIT … FOR UPDATE SKIP LOCKED)`: the builder
+/// cannot put a row lock with `SKIP LOCKED` in a subquery.
+pub const PURGE_EXPIRED_REFRESH_TOKENS: &str = include_str!("purge_expired_refresh_tokens.sql");
+
+/// Deletes one batch of sessions that have no refresh token left.
+///
+/// Returns nothing (rows affected).
+/// Parameters: `$1` the batch size.
+///
+/// Why raw: as [`PURGE_EXPIRED_REFRESH_TOKENS`].
+pub const PURGE_EMPTIED_SESSIONS: &str = include_str!("purge_emptied_sessions.sql");
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -250,6 +304,18 @@ mod tests {
         assert_selects("FOLLOW_COUNTS", FOLLOW_COUNTS, &counts);
         let followees: BTreeSet<String> = ["followee_id".to_owned()].into_iter().collect();
         assert_selects("FOLLOWED_BY", FOLLOWED_BY, &followees);
+    }
+
+    #[test]
+    fn the_session_statements_select_only_their_notification() {
+        let ended: BTreeSet<String> =
+            ["session_id", "notified"].into_iter().map(str::to_owned).collect();
+        assert_eq!(select_lists(END_SESSION_OF_TOKEN).first(), Some(&ended));
+        let notified: BTreeSet<String> = ["notified".to_owned()].into_iter().collect();
+        for (name, sql) in [("END_SESSIONS_OF_USER", END_SESSIONS_OF_USER), ("NOTIFY", NOTIFY)] {
+            assert!(!selects_star(sql), "{name} selects `*`");
+            assert_eq!(select_lists(sql).first(), Some(&notified), "{name}'s select list:\n{sql}");
+        }
     }
 
     #[test]

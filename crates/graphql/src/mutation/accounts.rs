@@ -52,28 +52,31 @@ impl AccountMutation {
         Ok(AuthPayload(session))
     }
 
-    /// Trades a refresh token for a new access token and a new refresh token. The token sent
-    /// stops working; sending it again revokes every session of the account.
+    /// Trades a refresh token for a new access token and a new refresh token, in the same session.
+    /// The token sent stops working; sending it again before it expires ends every session of the
+    /// account.
     async fn refresh_token(&self, ctx: &Context<'_>, token: String) -> Result<AuthPayload> {
         let session = accounts::refresh(ctx.services()?, &ctx.client(), &token).await.gql(ctx)?;
         Ok(AuthPayload(session))
     }
 
-    /// Revokes one refresh token (this device's session). Always true, even for an unknown token.
+    /// Ends the session of this refresh token (this device's): its refresh token and its access
+    /// tokens are refused from now on. Always true, even for an unknown token.
     async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
         accounts::logout(ctx.services()?, &refresh_token).await.gql(ctx)?;
         Ok(true)
     }
 
-    /// Revokes every refresh token of the viewer: every device is signed out when its access
-    /// token expires.
+    /// Ends every session of the viewer: every device's access and refresh tokens are refused from
+    /// now on.
     async fn logout_everywhere(&self, ctx: &Context<'_>) -> Result<bool> {
         let viewer = ctx.viewer().require().gql(ctx)?;
         accounts::logout_everywhere(ctx.services()?, viewer).await.gql(ctx)?;
         Ok(true)
     }
 
-    /// Changes the viewer's password, revokes every session, and returns a new one.
+    /// Changes the viewer's password, ends every session (every device's tokens are refused from
+    /// now on), and returns a new one.
     async fn change_password(
         &self,
         ctx: &Context<'_>,

@@ -10,7 +10,8 @@ pub struct AuthPayload(pub Session);
 
 #[Object]
 impl AuthPayload {
-    /// A JWT valid for 15 minutes.
+    /// A JWT valid for 15 minutes, or until its session ends (logout, logoutEverywhere,
+    /// changePassword), whichever comes first.
     async fn access_token(&self) -> &str {
         &self.0.access_token.token
     }

@@ -2,15 +2,30 @@
 //! against.
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use domain::DomainError;
+use domain::auth::Viewer;
 use domain::auth::tokens;
-use domain::auth::{AuthSettings, Viewer};
 use graphql::ErrorCode;
 
-use super::request_error;
+use super::{AppState, request_error};
 
-/// No `Authorization` header is anonymous; a valid bearer token is its user; anything else is
-/// refused, never silently anonymous, so the client knows to refresh or sign in again.
-pub(super) fn viewer_from_headers(auth: &AuthSettings, headers: &HeaderMap) -> Result<Viewer, ()> {
+/// Why a request with an `Authorization` header gets no viewer.
+pub(super) enum Refused {
+    /// The token is not a valid access token of a live session: 401.
+    Unauthenticated,
+    /// The session could not be checked (the database did not answer): 503, and the client keeps
+    /// its tokens.
+    Unavailable,
+}
+
+/// No `Authorization` header is anonymous; a valid bearer token of a live session is its user;
+/// anything else is refused, never silently anonymous, so the client knows to refresh or sign in
+/// again. A token whose session ended (logout, logoutEverywhere, changePassword, a deleted
+/// account) is refused like an expired one.
+pub(super) async fn viewer_from_headers(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Viewer, Refused> {
     let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Viewer::Anonymous) };
     let token = value
         .to_str()
@@ -18,9 +33,36 @@ pub(super) fn viewer_from_headers(auth: &AuthSettings, headers: &HeaderMap) -> R
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or(())?;
-    let id = tokens::verify_access_token(auth, token).map_err(|_| ())?;
-    Ok(Viewer::User { id })
+        .ok_or(Refused::Unauthenticated)?;
+    let verified =
+        tokens::verify_access_token(&state.auth, token).map_err(|_| Refused::Unauthenticated)?;
+    if state.session_check {
+        match domain::sessions::check(&state.services, &verified).await {
+            Ok(()) => {}
+            Err(DomainError::Unauthenticated) => return Err(Refused::Unauthenticated),
+            Err(DomainError::Internal(cause) | DomainError::Unavailable(cause)) => {
+                tracing::warn!(error = %cause.chain(), "cannot check the session of an access token");
+                return Err(Refused::Unavailable);
+            }
+            Err(other) => {
+                tracing::warn!(error = %other, "cannot check the session of an access token");
+                return Err(Refused::Unavailable);
+            }
+        }
+    }
+    Ok(Viewer::User { id: verified.user_id })
+}
+
+/// 503 with a GraphQL error body: the session could not be checked, so the request was not
+/// executed; retrying later with the same token is right.
+pub(super) fn session_check_unavailable() -> Response {
+    let mut response = request_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::InternalServerError,
+        "The service is temporarily unavailable: try again shortly.",
+    );
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 /// 401 with a GraphQL error body: the request was not executed.

@@ -14,7 +14,9 @@ use domain::accounts::ClientInfo;
 use graphql::ErrorCode;
 use serde_json::Value;
 
-use super::auth::{client_ip, unauthenticated, viewer_from_headers};
+use super::auth::{
+    Refused, client_ip, session_check_unavailable, unauthenticated, viewer_from_headers,
+};
 use super::{AppState, request_error};
 
 /// Request bodies larger than this are refused: a GraphQL query is text, not an upload.
@@ -333,7 +335,11 @@ async fn execute(
     request: async_graphql::Request,
     media_type: &'static str,
 ) -> Response {
-    let Ok(viewer) = viewer_from_headers(&state.auth, headers) else { return unauthenticated() };
+    let viewer = match viewer_from_headers(state, headers).await {
+        Ok(viewer) => viewer,
+        Err(Refused::Unauthenticated) => return unauthenticated(),
+        Err(Refused::Unavailable) => return session_check_unavailable(),
+    };
     let peer = connect_info.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
     let client = ClientInfo { ip: client_ip(headers, peer, state.trust_proxy_headers) };
     let mut request = request;

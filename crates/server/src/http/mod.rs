@@ -34,6 +34,8 @@ pub struct AppState {
     pub schema: graphql::TribeSchema,
     pub auth: Arc<AuthSettings>,
     pub trust_proxy_headers: bool,
+    /// Whether access tokens' sessions are checked (off only in the benchmark's comparison).
+    pub session_check: bool,
     pub limits: graphql::Limits,
     pub trusted_documents: Option<Arc<crate::trusted_documents::TrustedDocuments>>,
     /// Serve GraphiQL on `GET /graphql` without a query.
