@@ -55,8 +55,9 @@ impl TrustedDocuments {
     }
 }
 
-/// Ids may come as `sha256:<hex>` (the GraphQL-over-HTTP persisted documents draft) or bare hex
-/// (codegen's manifest keys, Apollo's `sha256Hash`); hex is compared case-insensitively.
+/// Ids may come as `sha256:<hex>` (graphql-codegen's manifest keys and `documentId`s, as the
+/// GraphQL-over-HTTP persisted documents draft has them) or bare hex (Apollo's `sha256Hash`);
+/// hex is compared case-insensitively.
 fn normalise_id(id: &str) -> String {
     let id = id.trim();
     id.split_once(':').map_or(id, |(_, hash)| hash).to_ascii_lowercase()
