@@ -18,11 +18,11 @@ use crate::rng::Rng;
 
 const JWT_SECRET: &str = "benchmark-secret-benchmark-secret-benchmark";
 const SERVER_ADDR: &str = "127.0.0.1:8199";
-/// The two servers of the session-check comparison: identical but for `SESSION_CHECK`.
-const CHECK_ON_ADDR: &str = "127.0.0.1:8197";
-const CHECK_OFF_ADDR: &str = "127.0.0.1:8198";
-/// Rounds of the comparison; each runs both servers, in alternating order.
-const CHECK_ROUNDS: usize = 5;
+/// The session-check comparison: rounds per scope (after a warm-up round), workers, and
+/// requests per worker and round (half to each application).
+const CHECK_ROUNDS: usize = 7;
+const CHECK_WORKERS: usize = 4;
+const CHECK_REQUESTS_PER_WORKER: usize = 300;
 const PAGES_PER_SESSION: usize = 3;
 
 const FEED_QUERY: &str =
@@ -216,11 +216,18 @@ async fn server_page(
 
 /// The server application in this process, against the benchmark database.
 async fn in_process_app(bench_url: &str) -> anyhow::Result<server::App> {
-    let vars = [
-        ("DATABASE_URL", bench_url.to_owned()),
-        ("JWT_SECRET", JWT_SECRET.to_owned()),
-        ("APP_ENV", "production".to_owned()),
-    ];
+    in_process_app_with(bench_url, &[("APP_ENV", "production")]).await
+}
+
+/// The server application in this process with these settings (and the benchmark's database and
+/// key).
+async fn in_process_app_with(
+    bench_url: &str,
+    settings: &[(&str, &str)],
+) -> anyhow::Result<server::App> {
+    let mut vars =
+        vec![("DATABASE_URL", bench_url.to_owned()), ("JWT_SECRET", JWT_SECRET.to_owned())];
+    vars.extend(settings.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let config = server::Config::from_lookup(|k| {
         vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
     })?;
@@ -439,64 +446,145 @@ async fn explain_following(conn: &mut PgConnection, viewer: &str) -> anyhow::Res
     })
 }
 
-/// Throughput with and without the session check, in one run: two servers identical but for
-/// `SESSION_CHECK`, loaded in turn, [`CHECK_ROUNDS`] times each in alternating order so that
-/// drift in the machine's load (other builds) falls on both alike. Both run in development mode,
-/// the only one that allows the check off, with production's GraphQL settings.
+/// What the session check costs the feed, in one run: two applications in this process,
+/// identical but for `SESSION_CHECK`, driven through their routers by the same workers, each
+/// worker alternating between them request by request (the same viewers, the same pages). Both
+/// live through the same milliseconds of the machine's load, which on a shared machine changes by
+/// the second, so the comparison is of the requests' cost alone: the ratio of the mean latencies
+/// is the ratio of throughputs a saturated server would reach. (Two servers over HTTP, loaded
+/// side by side, gave rounds from 0.8 to 1.3 apart from any cost: the scheduler's share of each
+/// process moved more than the check could.) Both run in development mode, the only one that
+/// allows the check off, with production's GraphQL settings.
 async fn session_check_cost(
     bench_url: &str,
     viewers: Arc<Vec<(String, String)>>,
-    duration: Duration,
 ) -> anyhow::Result<report::SessionCheckCost> {
-    let common = [
-        ("APP_ENV", "development"),
-        ("GRAPHQL_INTROSPECTION", "false"),
-        ("GRAPHQL_SUGGESTIONS", "false"),
-    ];
-    let mut on_env = common.to_vec();
-    on_env.push(("SESSION_CHECK", "true"));
-    let mut off_env = common.to_vec();
-    off_env.push(("SESSION_CHECK", "false"));
-    let mut on = start_server(bench_url, CHECK_ON_ADDR, &on_env)?;
-    let mut off = start_server(bench_url, CHECK_OFF_ADDR, &off_env)?;
+    let settings = |check| {
+        [
+            ("APP_ENV", "development"),
+            ("GRAPHQL_INTROSPECTION", "false"),
+            ("GRAPHQL_SUGGESTIONS", "false"),
+            ("SESSION_CHECK", check),
+        ]
+    };
+    let on = Arc::new(in_process_app_with(bench_url, &settings("true")).await?);
+    let off = Arc::new(in_process_app_with(bench_url, &settings("false")).await?);
+    // Every viewer's session into the checking application's cache (the steady state: a
+    // session's first request on an instance reads its state, one statement), the same
+    // requests to the other, then a warm-up of both.
+    for app in [&on, &off] {
+        for (_, token) in viewers.iter() {
+            in_process_page(app, Scope::Everyone, token).await?;
+        }
+    }
+    let mut cost = report::SessionCheckCost {
+        requests_per_round: CHECK_WORKERS * CHECK_REQUESTS_PER_WORKER,
+        rounds: Vec::new(),
+        cached_check_ns: f64::NAN,
+    };
+    for round in 0..=CHECK_ROUNDS {
+        for scope in [Scope::Following, Scope::Everyone] {
+            let mut workers = Vec::new();
+            for worker in 0..CHECK_WORKERS {
+                let (on, off, viewers) = (on.clone(), off.clone(), viewers.clone());
+                workers.push(tokio::spawn(async move {
+                    let mut rng = Rng::new(0xC4EC + (round * CHECK_WORKERS + worker) as u64);
+                    let (mut on_time, mut off_time) = (Duration::ZERO, Duration::ZERO);
+                    for i in 0..CHECK_REQUESTS_PER_WORKER / 2 {
+                        let (_, token) = &viewers[rng.index(viewers.len())];
+                        // Alternate which goes first, so neither always follows the other.
+                        let order = if (i + worker) % 2 == 0 { [&on, &off] } else { [&off, &on] };
+                        for app in order {
+                            let started = Instant::now();
+                            in_process_page(app, scope, token).await?;
+                            let elapsed = started.elapsed();
+                            if Arc::ptr_eq(app, &on) {
+                                on_time += elapsed
+                            } else {
+                                off_time += elapsed
+                            }
+                        }
+                    }
+                    anyhow::Ok((on_time, off_time))
+                }));
+            }
+            let (mut on_time, mut off_time) = (Duration::ZERO, Duration::ZERO);
+            for worker in workers {
+                let (a, b) = worker.await??;
+                on_time += a;
+                off_time += b;
+            }
+            let half = (CHECK_WORKERS * CHECK_REQUESTS_PER_WORKER / 2) as f64;
+            let checked = report::CheckRound {
+                scope,
+                on_ms: on_time.as_secs_f64() * 1000.0 / half,
+                off_ms: off_time.as_secs_f64() * 1000.0 / half,
+            };
+            // Round 0 warms both up and is not counted.
+            if round == 0 {
+                continue;
+            }
+            eprintln!(
+                "bench: session check round {round} {:9}: on {:.2} ms, off {:.2} ms per request",
+                scope.name(),
+                checked.on_ms,
+                checked.off_ms
+            );
+            cost.rounds.push(checked);
+        }
+    }
+    Ok(cost)
+}
+
+/// The first feed page of `scope` for `token` through the application's router; an error unless
+/// it succeeded.
+async fn in_process_page(app: &server::App, scope: Scope, token: &str) -> anyhow::Result<()> {
+    use tower::ServiceExt;
+    let response = app.router().oneshot(feed_request(scope, token, None)?).await?;
+    let status = response.status();
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await?.to_bytes();
+    if status != 200 || bytes.starts_with(b"{\"errors\"") {
+        bail!("the feed answered {status}: {}", String::from_utf8_lossy(&bytes));
+    }
+    Ok(())
+}
+
+/// What one session check costs when its answer is cached (the steady state), timed alone in
+/// process: `domain::sessions::check_in` over the viewers' tokens, round-robin. Returns
+/// nanoseconds per check.
+async fn cached_check_ns(bench_url: &str, viewers: &[(String, String)]) -> anyhow::Result<f64> {
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(3).connect(bench_url).await?;
+    let db = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone());
+    let states = domain::sessions::SessionStates::new();
+    let listener = tokio::spawn(domain::sessions::listen(pool.clone(), states.clone()));
+    let heartbeat = tokio::spawn(domain::sessions::heartbeat(pool, states.clone()));
     let result = async {
-        wait_for_health(CHECK_ON_ADDR).await?;
-        wait_for_health(CHECK_OFF_ADDR).await?;
-        let scopes = [Scope::Following, Scope::Everyone];
-        // Warm both (every session's state into the one's cache, prepared statements, pools).
-        for addr in [CHECK_ON_ADDR, CHECK_OFF_ADDR] {
-            for scope in scopes {
-                run_phase(addr, scope, 16, Duration::from_secs(2), viewers.clone(), None).await;
-            }
+        if !states.wait_until_trusted(Duration::from_secs(5)).await {
+            bail!("the session listener did not come up");
         }
-        let mut cost = report::SessionCheckCost { seconds: duration.as_secs(), rounds: Vec::new() };
-        for round in 0..CHECK_ROUNDS {
-            for scope in scopes {
-                let order = if round % 2 == 0 {
-                    [(true, CHECK_ON_ADDR), (false, CHECK_OFF_ADDR)]
-                } else {
-                    [(false, CHECK_OFF_ADDR), (true, CHECK_ON_ADDR)]
-                };
-                let (mut on_rps, mut off_rps, mut errors) = (0.0, 0.0, 0);
-                for (check, addr) in order {
-                    let m = run_phase(addr, scope, 16, duration, viewers.clone(), None).await;
-                    errors += m.errors;
-                    if check { on_rps = m.rps() } else { off_rps = m.rps() }
-                }
-                eprintln!(
-                    "bench: session check round {round} {:9} c=16: on {on_rps:7.0} req/s, off {off_rps:7.0} req/s ({errors} errors)",
-                    scope.name()
-                );
-                cost.rounds.push(report::CheckRound { scope, on_rps, off_rps, errors });
-            }
+        let auth = domain::auth::AuthSettings {
+            jwt_secret: JWT_SECRET.as_bytes().to_vec(),
+            access_token_ttl: Duration::from_secs(900),
+            refresh_token_ttl: Duration::from_secs(86_400),
+            issuer: "tribe-api".into(),
+            audience: "tribe-web".into(),
+        };
+        let mut tokens = Vec::new();
+        for (_, token) in viewers {
+            let verified = domain::auth::tokens::verify_access_token(&auth, token)?;
+            domain::sessions::check_in(&states, &db, &verified).await?;
+            tokens.push(verified);
         }
-        anyhow::Ok(cost)
+        let n = 1_000_000;
+        let started = Instant::now();
+        for verified in tokens.iter().cycle().take(n) {
+            domain::sessions::check_in(&states, &db, verified).await?;
+        }
+        anyhow::Ok(started.elapsed().as_secs_f64() * 1e9 / n as f64)
     }
     .await;
-    for server in [&mut on, &mut off] {
-        let _ = server.kill();
-        let _ = server.wait();
-    }
+    listener.abort();
+    heartbeat.abort();
     result
 }
 
@@ -581,10 +669,10 @@ async fn main() -> anyhow::Result<()> {
     let _ = server.kill();
     let _ = server.wait();
     let (measurements, rss, floor_statements) = result?;
-    let check_seconds: u64 =
-        std::env::var("BENCH_CHECK_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
-    let check_cost =
-        session_check_cost(&bench_url, viewers.clone(), Duration::from_secs(check_seconds)).await?;
+    eprintln!("bench: the session check's cost, in process");
+    let mut check_cost = session_check_cost(&bench_url, viewers.clone()).await?;
+    check_cost.cached_check_ns = cached_check_ns(&bench_url, &viewers).await?;
+    eprintln!("bench: a cached session check: {:.0} ns", check_cost.cached_check_ns);
 
     let statements = report::Statements {
         server_following: statements_following,
