@@ -31,7 +31,8 @@ impl std::fmt::Debug for AuthSettings {
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 /// Who sent the request. Built by the HTTP layer from the `Authorization` header, which is either
-/// absent (anonymous) or a valid access token; an invalid token never becomes anonymous.
+/// absent (anonymous) or a valid access token of a live session (`crate::sessions::check`); any
+/// other token never becomes anonymous.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Viewer {
     Anonymous,
