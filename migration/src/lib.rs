@@ -46,6 +46,7 @@ sql_migration!(
     "0005_case_insensitive_github_names"
 );
 sql_migration!(m20261201_000006_sessions, "0006_sessions");
+sql_migration!(m20261201_000007_discovery, "0007_discovery");
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_membership_requested_role::Migration),
             Box::new(m20261201_000005_case_insensitive_github_names::Migration),
             Box::new(m20261201_000006_sessions::Migration),
+            Box::new(m20261201_000007_discovery::Migration),
         ]
     }
 }
@@ -80,6 +82,7 @@ mod tests {
                 "m20261122_000004_membership_requested_role",
                 "m20261201_000005_case_insensitive_github_names",
                 "m20261201_000006_sessions",
+                "m20261201_000007_discovery",
             ]
         );
     }

@@ -299,6 +299,7 @@ async fn seed_builders(
                 github_username: Some(b.username.to_owned()),
                 github_access_token_encrypted: None,
                 onboarding_completed: true,
+                discoverable: true,
                 created_at,
                 updated_at: created_at,
             }

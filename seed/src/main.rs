@@ -7,7 +7,7 @@
 //! password: a production database must not hold accounts with a published password.
 use std::process::ExitCode;
 
-use sea_orm::{ConnectOptions, Database};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -57,10 +57,44 @@ async fn main() -> ExitCode {
                     "seed: the prototype builders sign in with their username (e.g. mayachen) and the password \"{password}\""
                 );
             }
-            ExitCode::SUCCESS
+            embed_everything(&db).await
         }
         Err(e) => {
             eprintln!("seed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Leaves the data embedded (by the configured model: `EMBEDDER`, `EMBEDDER_MODEL_DIR`), so that
+/// search and matching answer at once without waiting for a server's worker.
+async fn embed_everything(db: &DatabaseConnection) -> ExitCode {
+    let config = match embed::EmbedderConfig::from_lookup(|k| std::env::var(k).ok()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("seed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let embedder = match config.build() {
+        Ok(embedder) => embedder,
+        Err(e) => {
+            eprintln!("seed: the data is loaded, but the embedding model is not: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = async {
+        domain::discovery::jobs::enqueue_other_models(db, embedder.model_id()).await?;
+        domain::discovery::jobs::drain(db, &embedder, 256, |_| {}).await
+    }
+    .await;
+    match result {
+        Ok(n) => {
+            println!("seed: embedded {n} rows with {}", embedder.model_id());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("seed: embedding failed: {e}");
             ExitCode::FAILURE
         }
     }

@@ -179,6 +179,14 @@ pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 /// The password of accounts made by [`TestApp::register`].
 pub const PASSWORD: &str = "correct horse battery";
 
+/// The default embedding model's folder: `EMBEDDER_MODEL_DIR`, else the repository's `.models/`
+/// (`./tribe model` fetches it).
+pub fn model_dir() -> String {
+    std::env::var("EMBEDDER_MODEL_DIR").unwrap_or_else(|_| {
+        format!("{}/../.models/wordllama-l2-supercat-256", env!("CARGO_MANIFEST_DIR"))
+    })
+}
+
 /// The server's configuration for a test database, with overrides.
 pub fn config_for(db: &TestDb, overrides: &[(&str, &str)]) -> server::Config {
     let mut vars: HashMap<String, String> = HashMap::new();
@@ -197,6 +205,10 @@ pub fn config_for(db: &TestDb, overrides: &[(&str, &str)]) -> server::Config {
         vars.insert(var.into(), "10000/1m".into());
     }
     vars.insert("TRUST_PROXY_HEADERS".into(), "true".into());
+    // Tests embed when they choose (`TestApp::embed_pending`), so results do not depend on a
+    // background worker's timing; the worker's own tests turn it on.
+    vars.insert("EMBED_WORKER".into(), "false".into());
+    vars.insert("EMBEDDER_MODEL_DIR".into(), model_dir());
     for (k, v) in overrides {
         vars.insert((*k).into(), (*v).into());
     }
@@ -235,11 +247,18 @@ impl TestApp {
         Self { db, app }
     }
 
-    /// A seeded application: the prototype data is loaded.
+    /// A seeded application: the prototype data is loaded and embedded (as `cargo run -p seed`
+    /// leaves it).
     pub async fn seeded() -> Self {
         let this = Self::spawn().await;
         seed::run(&this.app.db).await.expect("seed");
+        this.embed_pending().await;
         this
+    }
+
+    /// Embeds every stale row now (what the server's worker does in the background).
+    pub async fn embed_pending(&self) -> u64 {
+        self.app.embed_pending().await.expect("embed the stale rows")
     }
 
     pub async fn request(&self, request: Request<Body>) -> HttpResponse {

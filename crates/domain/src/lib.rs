@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod auth;
 pub mod batch;
 pub mod caps;
+pub mod discovery;
 pub mod error;
 pub mod events;
 pub mod feed;
@@ -41,6 +42,8 @@ pub struct Services {
     pub rules: Rules,
     /// Which sessions are live, cached per process (`sessions`).
     pub sessions: sessions::SessionStates,
+    /// Search and matching, with the embedder whose vectors they compare.
+    pub discovery: Arc<discovery::Discovery>,
 }
 
 /// The product's configurable rules.

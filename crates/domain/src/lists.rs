@@ -132,7 +132,7 @@ impl FollowPageKey {
         let (before_at, before_id) = match &request.after {
             None => (DateTime::<Utc>::MAX_UTC, AFTER_NEWEST.to_owned()),
             Some(Cursor::Timed { at, id }) => (*at, id.clone()),
-            Some(Cursor::Id(_)) => {
+            Some(Cursor::Id(_) | Cursor::Ranked { .. }) => {
                 return Err(DomainError::invalid("after", "This cursor belongs to another list."));
             }
         };

@@ -18,6 +18,9 @@ pub enum Cursor {
     Id(String),
     /// A row ordered by a timestamp, ties broken by a ULID (follows).
     Timed { at: DateTime<Utc>, id: String },
+    /// A position in a ranked list (search, matching), valid only for the list whose
+    /// fingerprint it carries: the same request gives the same order, so positions are stable.
+    Ranked { position: usize, fingerprint: String },
 }
 
 fn is_ulid(s: &str) -> bool {
@@ -29,6 +32,7 @@ impl Cursor {
         let raw = match self {
             Self::Id(id) => format!("v1:{id}"),
             Self::Timed { at, id } => format!("v1:{}:{id}", at.timestamp_micros()),
+            Self::Ranked { position, fingerprint } => format!("v1:r:{position}:{fingerprint}"),
         };
         URL_SAFE_NO_PAD.encode(raw)
     }
@@ -46,6 +50,14 @@ impl Cursor {
         let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
         let raw = String::from_utf8(raw).map_err(|_| bad())?;
         let rest = raw.strip_prefix("v1:").ok_or_else(bad)?;
+        if let Some(ranked) = rest.strip_prefix("r:") {
+            let (position, fingerprint) = ranked.split_once(':').ok_or_else(bad)?;
+            let position: usize = position.parse().map_err(|_| bad())?;
+            if fingerprint.is_empty() || !fingerprint.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(bad());
+            }
+            return Ok(Self::Ranked { position, fingerprint: fingerprint.to_owned() });
+        }
         match rest.split_once(':') {
             None if is_ulid(rest) => Ok(Self::Id(rest.to_owned())),
             Some((micros, id)) if is_ulid(id) => {
@@ -62,9 +74,22 @@ impl Cursor {
         match cursor {
             None => Ok(AFTER_NEWEST.to_owned()),
             Some(Self::Id(id)) => Ok(id.clone()),
-            Some(Self::Timed { .. }) => {
-                Err(DomainError::invalid("after", "This cursor belongs to another list."))
-            }
+            Some(Self::Timed { .. } | Self::Ranked { .. }) => Err(another_list()),
+        }
+    }
+}
+
+fn another_list() -> DomainError {
+    DomainError::invalid("after", "This cursor belongs to another list.")
+}
+
+impl Cursor {
+    /// Where a page of the ranked list with `fingerprint` starts (0 for the first page).
+    pub fn position_in(cursor: Option<&Self>, fingerprint: &str) -> Result<usize, DomainError> {
+        match cursor {
+            None => Ok(0),
+            Some(Self::Ranked { position, fingerprint: f }) if f == fingerprint => Ok(position + 1),
+            Some(_) => Err(another_list()),
         }
     }
 }

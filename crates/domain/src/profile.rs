@@ -61,6 +61,8 @@ pub struct ProfileUpdate {
     pub availability_status: Option<AvailabilityStatus>,
     pub contact_links: Option<serde_json::Value>,
     pub github_username: Change<String>,
+    /// Whether the builder appears in discovery (search, candidates, suggestions, similar).
+    pub discoverable: Option<bool>,
 }
 
 pub async fn update_profile(
@@ -101,6 +103,9 @@ pub async fn update_profile(
     }
     if let Some(v) = contact_links {
         active.contact_links = Set(v);
+    }
+    if let Some(v) = update.discoverable {
+        active.discoverable = Set(v);
     }
     let updated = active.update(&txn).await.map_err(conflict_on_unique)?;
     let updated = refresh_onboarding(&txn, updated).await?;

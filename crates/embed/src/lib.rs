@@ -11,6 +11,7 @@
 //! Every vector is stored with the [`Embedder::model_id`] that produced it, and vectors of
 //! different models are never compared: the same text has unrelated vectors under two models.
 //! Vectors go into the `vector(1536)` columns through [`pad_for_storage`].
+pub mod config;
 mod hash;
 mod safetensors;
 mod tokenizer;
@@ -18,6 +19,7 @@ pub mod wordllama;
 
 use std::path::PathBuf;
 
+pub use config::EmbedderConfig;
 pub use hash::HashEmbedder;
 pub use wordllama::StaticEmbedder;
 

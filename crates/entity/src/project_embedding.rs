@@ -9,6 +9,8 @@ pub struct Model {
     pub id: String,
     #[sea_orm(column_type = "Vector(Some(1536))", nullable)]
     pub embedding: Option<PgVector>,
+    /// The model that produced `embedding` (vectors of two models are never compared).
+    pub embedding_model: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

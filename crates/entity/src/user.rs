@@ -24,6 +24,8 @@ pub struct Model {
     pub github_username: Option<String>,
     pub github_access_token_encrypted: Option<String>,
     pub onboarding_completed: bool,
+    /// Appears in search, candidate lists, suggestions and similar builders.
+    pub discoverable: bool,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
 }

@@ -41,6 +41,9 @@ pub const LIST_CAPS: &[(&str, &str, u64)] = {
         ("Query", "viewerInvitations", MAX_INVITATIONS_PER_INVITEE as u64),
         ("Query", "viewerJoinRequests", MAX_JOIN_REQUESTS_PER_BUILDER as u64),
         ("Query", "skills", MAX_TAXONOMY_SKILLS as u64),
+        ("User", "similarBuilders", domain::discovery::matching::MAX_SIMILAR as u64),
+        ("Project", "similarProjects", domain::discovery::matching::MAX_SIMILAR as u64),
+        ("SearchHit", "snippet", domain::discovery::search::MAX_SNIPPET_PARTS as u64),
     ]
 };
 

@@ -1,12 +1,14 @@
-use async_graphql::connection::Connection;
+use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use domain::DomainError;
+use domain::discovery::search::SearchKind as DomainSearchKind;
 use domain::feed::FeedScope as DomainFeedScope;
 use domain::lists::{ProjectFilter as DomainProjectFilter, UserFilter as DomainUserFilter};
 use domain::pagination::PageRequest;
 
 use crate::context::{ContextExt, ResultExt};
 use crate::types::connection::connection;
+use crate::types::discovery::{SearchFilter, SearchHit, SearchKind};
 use crate::types::enums::{
     AvailabilityStatus, ProjectStatus, SkillCategory, TribeStatus, UserRole,
 };
@@ -165,6 +167,45 @@ impl Query {
         let skills =
             domain::lists::skills(ctx.services()?, category.map(Into::into)).await.gql(ctx)?;
         Ok(skills.into_iter().map(|s| Skill(s.into())).collect())
+    }
+
+    /// Searches builders, projects and tribes, best match first, each hit with what matched (a
+    /// snippet, skills or tech, similarity). Search-box syntax: words, "quoted phrases", `or`,
+    /// `-exclusion`; the last word also matches as a prefix while typing ("kube" finds
+    /// Kubernetes). A search of only common words ("the") finds nothing. Ranking fuses full-text
+    /// rank with similarity in meaning; no popularity or activity signal takes part. Paging is
+    /// stable; each kind serves at most its best few hundred hits (see docs/discovery.md).
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "1 to 200 characters, without control characters.")] query: String,
+        #[graphql(desc = "What to search (default: all kinds).")] kinds: Option<Vec<SearchKind>>,
+        filter: Option<SearchFilter>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, SearchHit>> {
+        let request = PageRequest::new(first, after.as_deref()).gql(ctx)?;
+        let kinds: Option<Vec<DomainSearchKind>> =
+            kinds.map(|k| k.into_iter().map(Into::into).collect());
+        let filter = filter.unwrap_or_default().into();
+        let page = domain::discovery::search::search(
+            ctx.services()?,
+            &query,
+            kinds.as_deref(),
+            &filter,
+            &request,
+        )
+        .await
+        .gql(ctx)?;
+        let mut out = Connection::new(page.has_previous_page, page.has_next_page);
+        let (cursors, hits): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
+        let loaded = SearchHit::load_all(ctx, hits).await?;
+        out.edges = cursors
+            .into_iter()
+            .zip(loaded)
+            .filter_map(|(cursor, hit)| Some(Edge::new(cursor.encode(), hit?)))
+            .collect();
+        Ok(out)
     }
 
     /// The feed, strictly newest first: no ranking. FOLLOWING needs a signed-in viewer.

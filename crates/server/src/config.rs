@@ -76,6 +76,14 @@ pub struct Config {
     pub database_lock_timeout: Duration,
     /// `idle_in_transaction_session_timeout` of every pooled session (zero: none).
     pub database_idle_in_transaction_timeout: Duration,
+    /// Which embedding model discovery uses (`EMBEDDER`, `EMBEDDER_MODEL_DIR`, `OPENAI_*`).
+    pub embedder: embed::EmbedderConfig,
+    /// Run the background embedding worker in this process (`EMBED_WORKER`, default true).
+    pub embed_worker: bool,
+    /// Rows the worker embeds per batch (`EMBED_BATCH_SIZE`, default 64).
+    pub embed_batch_size: usize,
+    /// How often an idle worker looks for stale rows (`EMBED_POLL_INTERVAL_MS`, default 500).
+    pub embed_poll_interval: Duration,
 }
 
 /// The key access tokens are signed with.
@@ -125,6 +133,10 @@ impl std::fmt::Debug for Config {
                 "database_idle_in_transaction_timeout",
                 &self.database_idle_in_transaction_timeout,
             )
+            .field("embedder", &self.embedder)
+            .field("embed_worker", &self.embed_worker)
+            .field("embed_batch_size", &self.embed_batch_size)
+            .field("embed_poll_interval", &self.embed_poll_interval)
             .finish()
     }
 }
@@ -359,6 +371,13 @@ impl Config {
         let database_lock_timeout = millis("DATABASE_LOCK_TIMEOUT_MS", 2000)?;
         let database_idle_in_transaction_timeout =
             millis("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", 10_000)?;
+        let embedder = embed::EmbedderConfig::from_lookup(&lookup)
+            .map_err(|e| invalid(e.var, e.problem))?;
+        let embed_worker = parse_bool(get("EMBED_WORKER"), "EMBED_WORKER", true)?;
+        let embed_batch_size = parse_number(get("EMBED_BATCH_SIZE"), "EMBED_BATCH_SIZE", 64, 1, 2048)?;
+        let embed_poll_interval =
+            parse_number(get("EMBED_POLL_INTERVAL_MS"), "EMBED_POLL_INTERVAL_MS", 500, 10, 600_000)
+                .map(Duration::from_millis)?;
 
         Ok(Self {
             environment,
@@ -393,6 +412,10 @@ impl Config {
             database_statement_timeout,
             database_lock_timeout,
             database_idle_in_transaction_timeout,
+            embedder,
+            embed_worker,
+            embed_batch_size,
+            embed_poll_interval,
         })
     }
 }

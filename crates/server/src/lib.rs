@@ -34,6 +34,7 @@ pub struct App {
     hasher: domain::auth::password::PasswordHasher,
     statements: Arc<AtomicU64>,
     statement_micros: Arc<AtomicU64>,
+    discovery: Arc<domain::discovery::Discovery>,
     /// The session listener, its heartbeat and the refresh-token purge; stopped with the app.
     _background: Background,
 }
@@ -66,8 +67,16 @@ impl App {
             issuer: TOKEN_ISSUER.into(),
             audience: TOKEN_AUDIENCE.into(),
         });
+        let embedder = config
+            .embedder
+            .build()
+            .context("cannot load the embedding model (EMBEDDER, EMBEDDER_MODEL_DIR)")?;
+        let discovery = Arc::new(domain::discovery::Discovery::new(
+            embedder,
+            domain::discovery::DiscoverySettings::default(),
+        ));
         let sessions = domain::sessions::SessionStates::new();
-        let background = start_background(&config, &db, &sessions);
+        let background = start_background(&config, &db, &sessions, &discovery);
         // Until the listener has heard its first heartbeat, every session is checked in the
         // database; waiting for it here (a few milliseconds) makes the first requests cheap.
         if !sessions.wait_until_trusted(Duration::from_secs(2)).await {
@@ -85,6 +94,7 @@ impl App {
             ),
             rules: domain::Rules { max_follows: config.max_follows },
             sessions,
+            discovery: discovery.clone(),
         };
         let limits = graphql::Limits {
             introspection: config.graphql_introspection,
@@ -115,6 +125,7 @@ impl App {
             hasher,
             statements,
             statement_micros,
+            discovery,
             _background: background,
         })
     }
@@ -131,6 +142,23 @@ impl App {
     /// Passwords verified since start-up (the rate-limit tests count them).
     pub fn password_verifications(&self) -> u64 {
         self.hasher.verifications()
+    }
+
+    /// Search and matching, with the embedder (tests and the benchmark embed through it).
+    pub fn discovery(&self) -> &Arc<domain::discovery::Discovery> {
+        &self.discovery
+    }
+
+    /// Embeds every due stale row now, in batches (what the background worker does over time).
+    /// Returns the rows embedded.
+    pub async fn embed_pending(&self) -> anyhow::Result<u64> {
+        Ok(domain::discovery::jobs::drain(
+            &self.db,
+            self.discovery.embedder(),
+            self.config.embed_batch_size,
+            |_| {},
+        )
+        .await?)
     }
 
     /// Time spent waiting on SQL statements since start-up, in microseconds.
@@ -213,6 +241,7 @@ fn start_background(
     config: &Config,
     db: &DatabaseConnection,
     sessions: &domain::sessions::SessionStates,
+    discovery: &Arc<domain::discovery::Discovery>,
 ) -> Background {
     use sea_orm::sqlx::postgres::PgPoolOptions;
     let options = db.get_postgres_connection_pool().connect_options();
@@ -227,11 +256,22 @@ fn start_background(
     let listener = pool(1, SESSION_LISTENER_APPLICATION_NAME);
     let maintenance = pool(2, "tribe-maintenance");
     let purge_db = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(maintenance.clone());
-    Background(vec![
+    let mut tasks = vec![
         tokio::spawn(domain::sessions::listen(listener, sessions.clone())),
         tokio::spawn(domain::sessions::heartbeat(maintenance, sessions.clone())),
         tokio::spawn(purge_refresh_tokens(purge_db, config.refresh_token_purge_interval)),
-    ])
+    ];
+    if config.embed_worker {
+        // Its own small pool: embedding batches never take a connection a request needs.
+        let embed_db = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool(2, "tribe-embed-worker"));
+        tasks.push(tokio::spawn(domain::discovery::jobs::worker(
+            embed_db,
+            discovery.embedder().clone(),
+            config.embed_batch_size,
+            config.embed_poll_interval,
+        )));
+    }
+    Background(tasks)
 }
 
 /// Deletes expired refresh tokens every `interval`. The first run comes a minute after start-up

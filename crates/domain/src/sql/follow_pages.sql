@@ -3,7 +3,7 @@ SELECT k.ord - 1 AS key_index,
        f.id, f.email, f.password_hash, f.username, f.display_name, f.avatar_url, f.headline,
        f.primary_role, f.timezone, f.availability_status, f.builder_score, f.bio,
        f.contact_links, f.github_username, f.github_access_token_encrypted,
-       f.onboarding_completed, f.created_at, f.updated_at
+       f.onboarding_completed, f.discoverable, f.created_at, f.updated_at
 FROM unnest($1::text[], $2::boolean[], $3::timestamptz[], $4::text[], $5::bigint[])
      WITH ORDINALITY AS k(user_id, followers, before_at, before_id, lim, ord)
 CROSS JOIN LATERAL (
@@ -12,7 +12,7 @@ CROSS JOIN LATERAL (
             u.id, u.email, u.password_hash, u.username, u.display_name, u.avatar_url,
             u.headline, u.primary_role, u.timezone, u.availability_status, u.builder_score,
             u.bio, u.contact_links, u.github_username, u.github_access_token_encrypted,
-            u.onboarding_completed, u.created_at, u.updated_at
+            u.onboarding_completed, u.discoverable, u.created_at, u.updated_at
      FROM follows f
      JOIN users u ON u.id = f.follower_id
      WHERE k.followers AND f.followee_id = k.user_id
@@ -24,7 +24,7 @@ CROSS JOIN LATERAL (
             u.id, u.email, u.password_hash, u.username, u.display_name, u.avatar_url,
             u.headline, u.primary_role, u.timezone, u.availability_status, u.builder_score,
             u.bio, u.contact_links, u.github_username, u.github_access_token_encrypted,
-            u.onboarding_completed, u.created_at, u.updated_at
+            u.onboarding_completed, u.discoverable, u.created_at, u.updated_at
      FROM follows f
      JOIN users u ON u.id = f.followee_id
      WHERE NOT k.followers AND f.follower_id = k.user_id

@@ -145,6 +145,42 @@ pub const PURGE_EXPIRED_REFRESH_TOKENS: &str = include_str!("purge_expired_refre
 /// Why raw: as [`PURGE_EXPIRED_REFRESH_TOKENS`].
 pub const PURGE_EMPTIED_SESSIONS: &str = include_str!("purge_emptied_sessions.sql");
 
+/// The statements of discovery (`crate::discovery`): embedding jobs, search, matching.
+///
+/// Why raw: each is the shape of a plan. The search statements fuse ranked lists (full text,
+/// skills, nearest vectors) with window functions and FULL JOINs, and keep the nearest-vector
+/// list a `MATERIALIZED` CTE of one `ORDER BY embedding <=> $v LIMIT n` so that HNSW answers it;
+/// the jobs are leased with `FOR UPDATE SKIP LOCKED` and written back through `unnest` of
+/// parallel arrays. The builder has no form for these. Each file says its parameters and what
+/// it returns.
+pub mod discovery {
+    pub const CLAIM_JOBS: &str = include_str!("discovery/claim_jobs.sql");
+    pub const FINISH_JOBS: &str = include_str!("discovery/finish_jobs.sql");
+    pub const FAIL_JOBS: &str = include_str!("discovery/fail_jobs.sql");
+    pub const ENQUEUE_OTHER_MODELS: &str = include_str!("discovery/enqueue_other_models.sql");
+    const STORE_EMBEDDINGS: &str = include_str!("discovery/store_embeddings.sql");
+    pub const TEXTS_USERS: &str = include_str!("discovery/texts_users.sql");
+    pub const TEXTS_PROJECTS: &str = include_str!("discovery/texts_projects.sql");
+    pub const TEXTS_TRIBES: &str = include_str!("discovery/texts_tribes.sql");
+    pub const TEXTS_OPEN_ROLES: &str = include_str!("discovery/texts_open_roles.sql");
+    pub const SEARCH_USERS: &str = include_str!("discovery/search_users.sql");
+    pub const SEARCH_PROJECTS: &str = include_str!("discovery/search_projects.sql");
+    pub const SEARCH_TRIBES: &str = include_str!("discovery/search_tribes.sql");
+    pub const DETAILS_USERS: &str = include_str!("discovery/details_users.sql");
+    pub const DETAILS_PROJECTS: &str = include_str!("discovery/details_projects.sql");
+    pub const DETAILS_TRIBES: &str = include_str!("discovery/details_tribes.sql");
+    pub const CANDIDATES: &str = include_str!("discovery/candidates.sql");
+    pub const SUGGESTED_ROLES: &str = include_str!("discovery/suggested_roles.sql");
+    pub const SIMILAR_USERS: &str = include_str!("discovery/similar_users.sql");
+    pub const SIMILAR_PROJECTS: &str = include_str!("discovery/similar_projects.sql");
+
+    /// The statement that stores vectors into `table`, one of the four embedded tables (a name
+    /// from `discovery::texts::Kind`, never from input).
+    pub fn store_embeddings(table: &'static str) -> String {
+        STORE_EMBEDDINGS.replace("__TABLE__", table)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

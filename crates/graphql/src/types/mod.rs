@@ -1,6 +1,7 @@
 //! GraphQL object types. Each wraps an entity model and exposes only what clients may see.
 pub mod auth;
 pub mod connection;
+pub mod discovery;
 pub mod enums;
 pub mod feed;
 pub mod profile;

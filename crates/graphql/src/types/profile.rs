@@ -23,6 +23,9 @@ pub struct UpdateProfileInput {
     pub contact_links: Option<Json<serde_json::Value>>,
     /// Unique regardless of case.
     pub github_username: MaybeUndefined<String>,
+    /// False to leave discovery: no search, candidate list, suggestion or similar-builders list
+    /// shows you; your profile stays reachable by id and username. True by default.
+    pub discoverable: Option<bool>,
 }
 
 impl From<UpdateProfileInput> for ProfileUpdate {
@@ -37,6 +40,7 @@ impl From<UpdateProfileInput> for ProfileUpdate {
             availability_status: input.availability_status.map(Into::into),
             contact_links: input.contact_links.map(|j| j.0),
             github_username: change(input.github_username),
+            discoverable: input.discoverable,
         }
     }
 }

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{project, project_collaborator, user};
 
+use super::discovery::SimilarProject;
 use super::enums::{CollaboratorStatus, ProjectStatus};
 use super::user::User;
 use crate::context::{ContextExt, ResultExt};
@@ -119,6 +120,31 @@ impl Project {
     async fn collaborators(&self, ctx: &Context<'_>) -> Result<Vec<Collaborator>> {
         let rows = ctx.loaders()?.collaborators.load_one(self.model.id.clone()).await.gql(ctx)?;
         Ok(self.collaborators_from(rows.unwrap_or_default(), ctx))
+    }
+    /// The projects nearest this one in meaning (title, description, tech stack), with the tech
+    /// they share. Empty until the project is embedded; projects of builders who left discovery
+    /// are not listed.
+    async fn similar_projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 0 to 20 (default 5).")] first: Option<i32>,
+    ) -> Result<Vec<SimilarProject>> {
+        let rows = domain::discovery::matching::similar(
+            ctx.services()?,
+            domain::discovery::matching::Neighbours::Projects,
+            &self.model.id,
+            first,
+        )
+        .await
+        .gql(ctx)?;
+        let projects =
+            futures_util::future::try_join_all(rows.iter().map(|n| Project::load(ctx, &n.id)))
+                .await?;
+        Ok(rows
+            .into_iter()
+            .zip(projects)
+            .filter_map(|(neighbour, project)| Some(SimilarProject { project: project?, neighbour }))
+            .collect())
     }
 }
 

@@ -1,9 +1,12 @@
 use std::sync::Arc;
 
+use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object, Result};
+use domain::pagination::PageRequest;
 use chrono::{DateTime, Utc};
 use entity::{tribe, tribe_member, tribe_open_role, user};
 
+use super::discovery::RoleCandidate;
 use super::enums::{MemberRole, MemberStatus, TribeStatus};
 use super::project::strings;
 use super::user::User;
@@ -153,6 +156,42 @@ impl OpenRole {
     }
     async fn filled(&self) -> bool {
         self.0.filled
+    }
+    async fn tribe(&self, ctx: &Context<'_>) -> Result<Tribe> {
+        Tribe::load_required(ctx, &self.0.tribe_id).await
+    }
+    /// The builders who fit this role, best first, each with the reasons: the needed skills they
+    /// have, how close their profile is to the role in meaning, and their availability. Current
+    /// members, people with a pending request and builders who left discovery are never listed.
+    /// Only the tribe's owner may ask (FORBIDDEN for anyone else).
+    async fn candidates(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, RoleCandidate>> {
+        let viewer = ctx.viewer().require().gql(ctx)?;
+        let request = PageRequest::new(first, after.as_deref()).gql(ctx)?;
+        let page =
+            domain::discovery::matching::candidates(ctx.services()?, viewer, &self.0.id, &request)
+                .await
+                .gql(ctx)?;
+        let mut out = Connection::new(page.has_previous_page, page.has_next_page);
+        // Loaded together: one batched statement for the page's builders.
+        let users = futures_util::future::try_join_all(
+            page.items.iter().map(|(_, c)| User::load(ctx, &c.user_id)),
+        )
+        .await?;
+        // A builder deleted since the ranking is left out.
+        out.edges = page
+            .items
+            .into_iter()
+            .zip(users)
+            .filter_map(|((cursor, candidate), user)| {
+                Some(Edge::new(cursor.encode(), RoleCandidate { user: user?, candidate }))
+            })
+            .collect();
+        Ok(out)
     }
     /// Who filled the role: null while the role is open (and once its holder has left).
     async fn filled_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {

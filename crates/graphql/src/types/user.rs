@@ -3,11 +3,14 @@ use std::sync::Arc;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
+use domain::DomainError;
+use domain::discovery::matching::Neighbours;
 use domain::lists::{FollowDirection, FollowPageKey, follow_page};
 use domain::pagination::{Cursor, Page, PageRequest};
 use entity::user;
 
 use super::connection::connection;
+use super::discovery::{SimilarBuilder, SuggestedRole};
 use super::enums::{AvailabilityStatus, UserRole};
 use super::project::{Collaborator, Project};
 use super::skill::Skill;
@@ -107,6 +110,57 @@ impl User {
     }
     async fn github_username(&self) -> Option<&str> {
         self.model.github_username.as_deref()
+    }
+    /// Whether the builder appears in discovery (search, candidates, suggestions, similar
+    /// builders). Only visible to the user themself: null for everyone else.
+    async fn discoverable(&self) -> Option<bool> {
+        self.email_visible.then_some(self.model.discoverable)
+    }
+    /// Open roles in tribes with room that fit this builder, best first, each with the reasons
+    /// (the needed skills they have, similarity in meaning). Only the builder themself may ask
+    /// (`viewer { suggestedRoles }`); FORBIDDEN for anyone else.
+    async fn suggested_roles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, SuggestedRole>> {
+        let viewer = ctx.viewer().require().gql(ctx)?;
+        if viewer != self.model.id {
+            return Err(DomainError::Forbidden(
+                "Only the builder themself sees the roles suggested to them.".into(),
+            ))
+            .gql(ctx);
+        }
+        let request = PageRequest::new(first, after.as_deref()).gql(ctx)?;
+        let page = domain::discovery::matching::suggested_roles(ctx.services()?, viewer, &request)
+            .await
+            .gql(ctx)?;
+        Ok(connection(page, |suggestion| SuggestedRole { suggestion }))
+    }
+    /// The builders nearest this one in meaning (headline, bio, role and skills), with the skills
+    /// they share. Empty until the profile is embedded; builders who left discovery are not
+    /// listed.
+    async fn similar_builders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 0 to 20 (default 5).")] first: Option<i32>,
+    ) -> Result<Vec<SimilarBuilder>> {
+        let rows = domain::discovery::matching::similar(
+            ctx.services()?,
+            Neighbours::Builders,
+            &self.model.id,
+            first,
+        )
+        .await
+        .gql(ctx)?;
+        let users =
+            futures_util::future::try_join_all(rows.iter().map(|n| User::load(ctx, &n.id))).await?;
+        Ok(rows
+            .into_iter()
+            .zip(users)
+            .filter_map(|(neighbour, user)| Some(SimilarBuilder { user: user?, neighbour }))
+            .collect())
     }
     /// True once the profile has a headline, a primary role and at least one skill.
     async fn onboarding_completed(&self) -> bool {

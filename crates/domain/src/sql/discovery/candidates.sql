@@ -1,0 +1,66 @@
+-- The builders who fit an open role, best first, with their reasons.
+-- $1 the role's id, $2 the model id, $3 how many to consider from each source.
+--
+-- Candidates come from two sources: the builders who have the most of the skills the role needs
+-- (then the available ones first), and the builders whose profile is nearest the role in meaning.
+-- Current members, people with a pending request, the owner and builders who left discovery are
+-- never candidates. The score (0..1) is explainable and uses no engagement signal:
+--   0.5 × the share of the needed skills the builder has
+-- + 0.35 × the cosine similarity of profile and role (0 when either has no vector of this model)
+-- + 0.15 × availability (open to a tribe 1, available for projects 0.8, just browsing 0).
+WITH role AS MATERIALIZED (
+    SELECT r.id, r.tribe_id,
+           CASE WHEN r.embedding_model = $2 THEN r.embedding END AS embedding,
+           ARRAY(SELECT DISTINCT lower(x) FROM jsonb_array_elements_text(r.skills_needed) x)
+               AS needed
+    FROM tribe_open_roles r
+    WHERE r.id = $1
+),
+excluded AS MATERIALIZED (
+    SELECT m.user_id AS id FROM tribe_members m, role
+    WHERE m.tribe_id = role.tribe_id AND m.status IN ('active', 'pending')
+    UNION
+    SELECT t.owner_id FROM tribes t, role WHERE t.id = role.tribe_id
+),
+by_skills AS (
+    SELECT us.user_id AS id
+    FROM role, skills s
+    JOIN user_skills us ON us.skill_id = s.id
+    JOIN users u ON u.id = us.user_id
+    WHERE (lower(s.name) = ANY(role.needed) OR s.slug = ANY(role.needed))
+      AND u.discoverable AND u.id NOT IN (SELECT id FROM excluded)
+    GROUP BY us.user_id, u.availability_status
+    ORDER BY count(*) DESC, u.availability_status, us.user_id
+    LIMIT $3
+),
+nearest AS MATERIALIZED (
+    SELECT u.id
+    FROM users u
+    WHERE u.embedding_model = $2 AND u.discoverable
+      AND u.id NOT IN (SELECT id FROM excluded)
+      AND (SELECT embedding FROM role) IS NOT NULL
+    ORDER BY u.embedding <=> (SELECT embedding FROM role)
+    LIMIT $3
+),
+scored AS (
+    SELECT u.id, u.availability_status,
+           coalesce((SELECT array_agg(s.name ORDER BY s.name)
+                     FROM user_skills us JOIN skills s ON s.id = us.skill_id
+                     WHERE us.user_id = u.id
+                       AND (lower(s.name) = ANY(role.needed) OR s.slug = ANY(role.needed))), '{}')
+               AS matched_skills,
+           CASE WHEN u.embedding_model = $2 AND role.embedding IS NOT NULL
+                THEN 1 - (u.embedding <=> role.embedding) END AS similarity,
+           cardinality(role.needed) AS needed
+    FROM (SELECT id FROM by_skills UNION SELECT id FROM nearest) c
+    JOIN users u ON u.id = c.id, role
+)
+SELECT id, availability_status::text AS availability, matched_skills,
+       similarity::float8 AS similarity,
+       (0.5 * cardinality(matched_skills)::float8 / greatest(needed, 1)
+        + 0.35 * greatest(coalesce(similarity, 0), 0)
+        + 0.15 * CASE availability_status WHEN 'open_to_tribe' THEN 1.0
+                                          WHEN 'available_for_projects' THEN 0.8
+                                          ELSE 0 END)::float8 AS score
+FROM scored
+ORDER BY score DESC, id

@@ -1,0 +1,72 @@
+-- Builders matching a search, fused from three ranked lists by Reciprocal Rank Fusion.
+-- $1 text, $2 text before the last word, $3 last word as a prefix (or NULL), $4 wanted words,
+-- $5 query vector (or NULL), $6 model id, $7 roles, $8 availabilities, $9 skill slugs (all of
+-- them; each filter NULL for none), $10 the length of each list, $11 the least similarity of a
+-- semantic match.
+WITH q AS MATERIALIZED (
+    SELECT discovery_tsquery($1, $2, $3) AS tsq,
+           tsvector_to_array(to_tsvector('english', $4)) AS words,
+           discovery_prefix($3) AS prefix
+),
+eligible_skills AS MATERIALIZED (
+    SELECT s.id FROM skills s, q
+    WHERE numnode(q.tsq) > 0 AND discovery_entry_matches(s.name, q.tsq, q.words, q.prefix)
+),
+text_hits AS (
+    SELECT u.id,
+           row_number() OVER (ORDER BY ts_rank_cd(u.search_vector, q.tsq) DESC, u.id) AS position
+    FROM users u, q
+    WHERE u.search_vector @@ q.tsq AND u.discoverable
+      AND ($7::text[] IS NULL OR u.primary_role::text = ANY($7))
+      AND ($8::text[] IS NULL OR u.availability_status::text = ANY($8))
+      AND ($9::text[] IS NULL OR cardinality($9) = (
+          SELECT count(*) FROM user_skills us JOIN skills s ON s.id = us.skill_id
+          WHERE us.user_id = u.id AND s.slug = ANY($9)))
+    ORDER BY position
+    LIMIT $10
+),
+skill_hits AS (
+    SELECT us.user_id AS id, count(*) AS matched,
+           row_number() OVER (ORDER BY count(*) DESC, us.user_id) AS position
+    FROM eligible_skills es
+    JOIN user_skills us ON us.skill_id = es.id
+    JOIN users u ON u.id = us.user_id
+    WHERE u.discoverable
+      AND ($7::text[] IS NULL OR u.primary_role::text = ANY($7))
+      AND ($8::text[] IS NULL OR u.availability_status::text = ANY($8))
+      AND ($9::text[] IS NULL OR cardinality($9) = (
+          SELECT count(*) FROM user_skills us2 JOIN skills s ON s.id = us2.skill_id
+          WHERE us2.user_id = u.id AND s.slug = ANY($9)))
+    GROUP BY us.user_id
+    ORDER BY position
+    LIMIT $10
+),
+-- Nearest vectors: kept to the index scan alone (no join, no window function at this level), so
+-- the planner uses HNSW; the iterative scan (set by the caller) goes on past filtered-out rows.
+nearest AS MATERIALIZED (
+    SELECT u.id, u.embedding <=> $5::vector AS distance
+    FROM users u
+    WHERE $5::vector IS NOT NULL AND u.embedding_model = $6 AND u.discoverable
+      AND ($7::text[] IS NULL OR u.primary_role::text = ANY($7))
+      AND ($8::text[] IS NULL OR u.availability_status::text = ANY($8))
+      AND ($9::text[] IS NULL OR cardinality($9) = (
+          SELECT count(*) FROM user_skills us JOIN skills s ON s.id = us.skill_id
+          WHERE us.user_id = u.id AND s.slug = ANY($9)))
+    ORDER BY u.embedding <=> $5::vector
+    LIMIT $10
+),
+semantic_hits AS (
+    SELECT n.id, n.distance, row_number() OVER (ORDER BY n.distance, n.id) AS position
+    FROM nearest n, q
+    WHERE numnode(q.tsq) > 0 AND 1 - n.distance >= $11
+)
+SELECT id,
+       (coalesce(1.0 / (60 + t.position), 0) + coalesce(1.0 / (60 + s.position), 0)
+        + coalesce(1.0 / (60 + k.position), 0))::float8 AS score,
+       (t.position IS NOT NULL) AS by_text,
+       (s.position IS NOT NULL) AS by_skill,
+       (1 - k.distance)::float8 AS similarity
+FROM text_hits t
+FULL JOIN skill_hits s USING (id)
+FULL JOIN semantic_hits k USING (id)
+ORDER BY score DESC, id
