@@ -4,15 +4,18 @@
 //!   with its Llama 2 tokenizer, loaded from local files that `scripts/model.sh` fetches from
 //!   PyPI. Pure Rust, on the CPU, in the server's process; no network at run time.
 //! - [`HashEmbedder`], a deterministic test double for unit tests elsewhere (no model files).
-//! - Planned, not here yet: an `OpenAiEmbedder` for OpenAI-compatible `/v1/embeddings` providers
-//!   (text-embedding-3-small at 1536 dimensions), with timeouts, retries with backoff and batched
-//!   requests, chosen by configuration.
+//! - [`OpenAiEmbedder`], for OpenAI-compatible `POST {base_url}/embeddings` providers: OpenAI's
+//!   text-embedding-3-small at 1536 dimensions by default, or a local server (Ollama, vLLM,
+//!   LM Studio) through [`OpenAiConfig::compatible`]. Batched requests, a timeout per request,
+//!   retries with exponential backoff on connection errors, timeouts, 429 and 5xx; model id
+//!   `openai:<model>@<dimension>`. A blocking HTTP client (ureq, rustls).
 //!
 //! Every vector is stored with the [`Embedder::model_id`] that produced it, and vectors of
 //! different models are never compared: the same text has unrelated vectors under two models.
 //! Vectors go into the `vector(1536)` columns through [`pad_for_storage`].
 pub mod config;
 mod hash;
+pub mod openai;
 mod safetensors;
 mod tokenizer;
 pub mod wordllama;
@@ -21,6 +24,7 @@ use std::path::PathBuf;
 
 pub use config::EmbedderConfig;
 pub use hash::HashEmbedder;
+pub use openai::{OpenAiConfig, OpenAiEmbedder};
 pub use wordllama::StaticEmbedder;
 
 /// The dimension of the database's embedding columns (`vector(1536)`, sized for OpenAI's
@@ -29,8 +33,8 @@ pub const STORAGE_DIMENSION: usize = 1536;
 
 /// A text-embedding model.
 ///
-/// `embed_batch` is blocking (the static table is CPU work; a future HTTP provider would block on
-/// the network): async code calls it from `tokio::task::spawn_blocking`. Implementations are
+/// `embed_batch` is blocking (the static table is CPU work; [`OpenAiEmbedder`] blocks on the
+/// network): async code calls it from `tokio::task::spawn_blocking`. Implementations are
 /// `Send + Sync`, to be shared as `Arc<dyn Embedder>`.
 pub trait Embedder: Send + Sync {
     /// Names the model and its version, e.g. `wordllama-l2-supercat-256@0.4.0.post1`; recorded with
@@ -62,6 +66,15 @@ pub enum EmbedError {
         "a vector of {dimension} dimensions does not fit the vector({STORAGE_DIMENSION}) columns"
     )]
     TooManyDimensions { dimension: usize },
+    /// A provider's configuration that cannot work (such as a dimension of 0 or above
+    /// [`STORAGE_DIMENSION`]); found when the provider is built, before any request.
+    #[error("invalid embedding provider configuration: {reason}")]
+    InvalidConfig { reason: String },
+    /// An HTTP provider failed: unreachable, timed out, an error status (`status`, with the
+    /// provider's message, truncated), or an unusable response. After the retries, for the
+    /// failures worth retrying. Never contains the API key.
+    #[error("{reason}")]
+    Provider { status: Option<u16>, reason: String },
 }
 
 /// Zero-pads a model's vector to [`STORAGE_DIMENSION`] for the `vector(1536)` columns.
