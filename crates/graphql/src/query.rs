@@ -1,4 +1,4 @@
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use domain::DomainError;
 use domain::discovery::search::SearchKind as DomainSearchKind;
@@ -8,7 +8,7 @@ use domain::pagination::PageRequest;
 
 use crate::context::{ContextExt, ResultExt};
 use crate::types::connection::connection;
-use crate::types::discovery::{SearchFilter, SearchHit, SearchKind};
+use crate::types::discovery::{SearchFilter, SearchHit, SearchKind, SearchResult};
 use crate::types::enums::{
     AvailabilityStatus, ProjectStatus, SkillCategory, TribeStatus, UserRole,
 };
@@ -183,7 +183,7 @@ impl Query {
         filter: Option<SearchFilter>,
         #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<String, SearchHit>> {
+    ) -> Result<Connection<String, SearchResult, EmptyFields, SearchHit>> {
         let request = PageRequest::new(first, after.as_deref()).gql(ctx)?;
         let kinds: Option<Vec<DomainSearchKind>> =
             kinds.map(|k| k.into_iter().map(Into::into).collect());
@@ -203,7 +203,10 @@ impl Query {
         out.edges = cursors
             .into_iter()
             .zip(loaded)
-            .filter_map(|(cursor, hit)| Some(Edge::new(cursor.encode(), hit?)))
+            .filter_map(|(cursor, loaded)| {
+                let (node, hit) = loaded?;
+                Some(Edge::with_additional_fields(cursor.encode(), node, hit))
+            })
             .collect();
         Ok(out)
     }

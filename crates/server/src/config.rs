@@ -84,6 +84,8 @@ pub struct Config {
     pub embed_batch_size: usize,
     /// How often an idle worker looks for stale rows (`EMBED_POLL_INTERVAL_MS`, default 500).
     pub embed_poll_interval: Duration,
+    /// The least similarity of a match in meaning only (`DISCOVERY_MIN_SIMILARITY`).
+    pub discovery_min_similarity: f64,
 }
 
 /// The key access tokens are signed with.
@@ -137,6 +139,7 @@ impl std::fmt::Debug for Config {
             .field("embed_worker", &self.embed_worker)
             .field("embed_batch_size", &self.embed_batch_size)
             .field("embed_poll_interval", &self.embed_poll_interval)
+            .field("discovery_min_similarity", &self.discovery_min_similarity)
             .finish()
     }
 }
@@ -371,13 +374,20 @@ impl Config {
         let database_lock_timeout = millis("DATABASE_LOCK_TIMEOUT_MS", 2000)?;
         let database_idle_in_transaction_timeout =
             millis("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", 10_000)?;
-        let embedder = embed::EmbedderConfig::from_lookup(&lookup)
-            .map_err(|e| invalid(e.var, e.problem))?;
+        let embedder =
+            embed::EmbedderConfig::from_lookup(&lookup).map_err(|e| invalid(e.var, e.problem))?;
         let embed_worker = parse_bool(get("EMBED_WORKER"), "EMBED_WORKER", true)?;
-        let embed_batch_size = parse_number(get("EMBED_BATCH_SIZE"), "EMBED_BATCH_SIZE", 64, 1, 2048)?;
+        let embed_batch_size =
+            parse_number(get("EMBED_BATCH_SIZE"), "EMBED_BATCH_SIZE", 64, 1, 2048)?;
         let embed_poll_interval =
             parse_number(get("EMBED_POLL_INTERVAL_MS"), "EMBED_POLL_INTERVAL_MS", 500, 10, 600_000)
                 .map(Duration::from_millis)?;
+        let discovery_min_similarity = match get("DISCOVERY_MIN_SIMILARITY") {
+            None => domain::discovery::DiscoverySettings::default().min_similarity,
+            Some(v) => v.parse::<f64>().ok().filter(|x| (-1.0..=1.0).contains(x)).ok_or_else(
+                || invalid("DISCOVERY_MIN_SIMILARITY", format!("is '{v}': use a number from -1 to 1")),
+            )?,
+        };
 
         Ok(Self {
             environment,
@@ -416,6 +426,7 @@ impl Config {
             embed_worker,
             embed_batch_size,
             embed_poll_interval,
+            discovery_min_similarity,
         })
     }
 }

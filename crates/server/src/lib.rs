@@ -73,7 +73,10 @@ impl App {
             .context("cannot load the embedding model (EMBEDDER, EMBEDDER_MODEL_DIR)")?;
         let discovery = Arc::new(domain::discovery::Discovery::new(
             embedder,
-            domain::discovery::DiscoverySettings::default(),
+            domain::discovery::DiscoverySettings {
+                min_similarity: config.discovery_min_similarity,
+                ..domain::discovery::DiscoverySettings::default()
+            },
         ));
         let sessions = domain::sessions::SessionStates::new();
         let background = start_background(&config, &db, &sessions, &discovery);
@@ -263,7 +266,8 @@ fn start_background(
     ];
     if config.embed_worker {
         // Its own small pool: embedding batches never take a connection a request needs.
-        let embed_db = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool(2, "tribe-embed-worker"));
+        let embed_db =
+            sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool(2, "tribe-embed-worker"));
         tasks.push(tokio::spawn(domain::discovery::jobs::worker(
             embed_db,
             discovery.embedder().clone(),

@@ -75,7 +75,9 @@ pub async fn run_batch(
             .map(|j| j.target_id.clone())
             .collect();
         if !ids.is_empty() {
-            rows.extend(texts::load(db, kind, &ids).await?.into_iter().map(|(id, t)| (kind, id, t)));
+            rows.extend(
+                texts::load(db, kind, &ids).await?.into_iter().map(|(id, t)| (kind, id, t)),
+            );
         }
     }
     outcome.gone = jobs.len() - rows.len();
@@ -91,7 +93,8 @@ pub async fn run_batch(
     let vectors = match vectors {
         Ok(v) if v.len() == rows.len() => v,
         Ok(v) => {
-            let reason = format!("the provider returned {} vectors for {} texts", v.len(), rows.len());
+            let reason =
+                format!("the provider returned {} vectors for {} texts", v.len(), rows.len());
             return put_back(db, &jobs, &reason, outcome).await;
         }
         Err(e) => {

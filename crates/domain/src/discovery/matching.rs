@@ -5,8 +5,8 @@
 use entity::enums::AvailabilityStatus;
 use entity::{tribe, tribe_open_role};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, Statement, TransactionTrait,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    Statement, TransactionTrait,
 };
 
 use super::{fingerprint, rounded};
@@ -48,11 +48,7 @@ pub struct Neighbour {
     pub shared: Vec<String>,
 }
 
-fn page_of<T>(
-    rows: Vec<T>,
-    request: &PageRequest,
-    print: &str,
-) -> Result<Page<T>> {
+fn page_of<T>(rows: Vec<T>, request: &PageRequest, print: &str) -> Result<Page<T>> {
     let start = Cursor::position_in(request.after.as_ref(), print)?;
     let has_next_page = rows.len() > start + request.first;
     let items = rows
@@ -102,11 +98,7 @@ pub async fn candidates(
     let rows = Row::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
         sql::discovery::CANDIDATES,
-        [
-            role_id.into(),
-            discovery.model_id().into(),
-            (discovery.settings.window as i64).into(),
-        ],
+        [role_id.into(), discovery.model_id().into(), (discovery.settings.window as i64).into()],
     ))
     .all(&txn)
     .await?;
@@ -147,11 +139,7 @@ pub async fn suggested_roles(
     let rows = Row::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
         sql::discovery::SUGGESTED_ROLES,
-        [
-            viewer_id.into(),
-            discovery.model_id().into(),
-            (discovery.settings.window as i64).into(),
-        ],
+        [viewer_id.into(), discovery.model_id().into(), (discovery.settings.window as i64).into()],
     ))
     .all(&txn)
     .await?;

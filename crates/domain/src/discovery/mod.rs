@@ -46,7 +46,7 @@ pub struct DiscoverySettings {
 
 impl Default for DiscoverySettings {
     fn default() -> Self {
-        Self { window: 100, min_similarity: 0.45, query_embed_timeout: Duration::from_secs(2) }
+        Self { window: 100, min_similarity: 0.25, query_embed_timeout: Duration::from_secs(2) }
     }
 }
 

@@ -20,6 +20,9 @@ pub struct SearchText {
     pub prefix: Option<String>,
     /// The wanted words (no `-excluded` ones, no `or`), for telling which skills matched.
     pub wanted: String,
+    /// The `-excluded` words as alternatives ("a or b"), so that rows found by skill or by
+    /// meaning honour the exclusion too; empty for none.
+    pub excluded: String,
 }
 
 /// Validates and splits a search text.
@@ -52,7 +55,14 @@ pub fn parse(field: &str, raw: &str) -> Result<SearchText, DomainError> {
         .filter(|w| !w.starts_with('-') && !w.eq_ignore_ascii_case("or"))
         .collect::<Vec<_>>()
         .join(" ");
-    Ok(SearchText { full: text.to_owned(), head, prefix, wanted })
+    let excluded = text
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix('-'))
+        .map(|w| w.trim_matches('"'))
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" or ");
+    Ok(SearchText { full: text.to_owned(), head, prefix, wanted, excluded })
 }
 
 /// Where the last word starts, if it may still be being typed: a run of letters and digits at the
@@ -97,7 +107,10 @@ mod tests {
 
     #[test]
     fn wanted_words_leave_out_exclusions_and_or() {
-        assert_eq!(parse("q", "react or vue -angular").unwrap().wanted, "react vue");
+        let s = parse("q", "react or vue -angular -\"ruby\"").unwrap();
+        assert_eq!(s.wanted, "react vue");
+        assert_eq!(s.excluded, "angular or ruby");
+        assert_eq!(parse("q", "react - vue").unwrap().excluded, "");
     }
 
     #[test]

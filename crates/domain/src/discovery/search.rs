@@ -79,13 +79,63 @@ pub struct SearchHit {
     pub matched: Vec<String>,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct RankedRow {
-    id: String,
-    score: f64,
-    by_text: bool,
-    by_skill: Option<bool>,
-    similarity: Option<f64>,
+/// What a search statement found for one row: the evidence of each ranked list it is in.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Evidence {
+    pub id: String,
+    /// `ts_rank_cd` of a full-text match.
+    pub text_rank: Option<f64>,
+    /// The name (display name or username, title, tribe name) matched.
+    pub name_match: bool,
+    /// How many skills, tech entries or open roles' skills match.
+    pub skill_matches: Option<i64>,
+    /// Cosine similarity, for a row among the nearest in meaning.
+    pub similarity: Option<f64>,
+}
+
+/// Reciprocal Rank Fusion's constant: a first place is worth 1/61, a tenth 1/70.
+pub const RRF_K: f64 = 60.0;
+
+/// Fuses the evidence of every kind into one ranking, best first.
+///
+/// Four ranked lists, each over all kinds at once, so that kinds compete on the same evidence:
+/// full text (by `ts_rank_cd`), name matches (by `ts_rank_cd`), skill and tech matches (by how
+/// many), and meaning (by similarity). A row scores Σ 1/(60 + position) over the lists it is in.
+/// Every order breaks ties by kind and id, so the same evidence always gives the same ranking.
+pub fn fuse(rows: Vec<(SearchKind, Evidence)>) -> Vec<(SearchKind, Evidence, f64)> {
+    let mut scores = vec![0f64; rows.len()];
+    let key = |i: usize| (rows[i].0, rows[i].1.id.as_str());
+    let text = |i: usize| rows[i].1.text_rank.unwrap_or(f64::NEG_INFINITY);
+    let mut add_list = |members: Vec<usize>, better: &dyn Fn(usize, usize) -> std::cmp::Ordering| {
+        let mut members = members;
+        members.sort_by(|&a, &b| better(a, b).then_with(|| key(a).cmp(&key(b))));
+        for (position, i) in members.into_iter().enumerate() {
+            scores[i] += 1.0 / (RRF_K + 1.0 + position as f64);
+        }
+    };
+    let all = 0..rows.len();
+    add_list(all.clone().filter(|&i| rows[i].1.text_rank.is_some()).collect(), &|a, b| {
+        text(b).total_cmp(&text(a))
+    });
+    add_list(all.clone().filter(|&i| rows[i].1.name_match).collect(), &|a, b| {
+        text(b).total_cmp(&text(a))
+    });
+    add_list(
+        all.clone().filter(|&i| rows[i].1.skill_matches.unwrap_or(0) > 0).collect(),
+        &|a, b| {
+            rows[b].1.skill_matches.cmp(&rows[a].1.skill_matches).then(text(b).total_cmp(&text(a)))
+        },
+    );
+    let similarity = |i: usize| rows[i].1.similarity.unwrap_or(f64::NEG_INFINITY);
+    add_list(all.filter(|&i| rows[i].1.similarity.is_some()).collect(), &|a, b| {
+        similarity(b).total_cmp(&similarity(a))
+    });
+    let mut fused: Vec<(SearchKind, Evidence, f64)> =
+        rows.into_iter().zip(scores).map(|((kind, e), score)| (kind, e, score)).collect();
+    fused.sort_by(|a, b| {
+        b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then_with(|| a.1.id.cmp(&b.1.id))
+    });
+    fused
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -151,7 +201,8 @@ pub async fn search(
     }
 
     let discovery = &services.discovery;
-    let vector = discovery.embed_query(&text.full).await;
+    // The wanted words only: an excluded word must not pull the vector towards itself.
+    let vector = discovery.embed_query(&text.wanted).await;
     let window = discovery.settings.window as i64;
     let min_similarity = discovery.settings.min_similarity;
     let model = discovery.model_id().to_owned();
@@ -170,7 +221,7 @@ pub async fn search(
     // pgvector 0.8: go on scanning the HNSW graph past rows a filter drops, rather than return
     // fewer than LIMIT; relaxed order, re-sorted by the statements.
     txn.execute_unprepared("SET LOCAL hnsw.iterative_scan = relaxed_order").await?;
-    let mut ranked: Vec<(SearchKind, RankedRow)> = Vec::new();
+    let mut found: Vec<(SearchKind, Evidence)> = Vec::new();
     for kind in &kinds {
         let (statement, mut values) = match kind {
             SearchKind::User => {
@@ -193,32 +244,30 @@ pub async fn search(
                 (sql::discovery::SEARCH_TRIBES, v)
             }
         };
-        values.extend([window.into(), min_similarity.into()]);
-        let rows = RankedRow::find_by_statement(Statement::from_sql_and_values(
+        values.extend([window.into(), min_similarity.into(), text.excluded.clone().into()]);
+        let rows = Evidence::find_by_statement(Statement::from_sql_and_values(
             DbBackend::Postgres,
             statement,
             values,
         ))
         .all(&txn)
         .await?;
-        ranked.extend(rows.into_iter().map(|row| (*kind, row)));
+        found.extend(rows.into_iter().map(|row| (*kind, row)));
     }
-    ranked.sort_by(|(ka, a), (kb, b)| {
-        b.score.total_cmp(&a.score).then(ka.cmp(kb)).then_with(|| a.id.cmp(&b.id))
-    });
+    let ranked = fuse(found);
     let has_next_page = ranked.len() > start + page.first;
-    let page_rows: Vec<(usize, SearchKind, RankedRow)> = ranked
+    let page_rows: Vec<(usize, SearchKind, Evidence, f64)> = ranked
         .into_iter()
         .enumerate()
         .skip(start)
         .take(page.first)
-        .map(|(position, (kind, row))| (position, kind, row))
+        .map(|(position, (kind, row, score))| (position, kind, row, score))
         .collect();
 
     let mut details = std::collections::HashMap::new();
     for kind in &kinds {
         let ids: Vec<String> =
-            page_rows.iter().filter(|(_, k, _)| k == kind).map(|(_, _, r)| r.id.clone()).collect();
+            page_rows.iter().filter(|(_, k, ..)| k == kind).map(|(_, _, r, _)| r.id.clone()).collect();
         if ids.is_empty() {
             continue;
         }
@@ -248,13 +297,13 @@ pub async fn search(
 
     let items = page_rows
         .into_iter()
-        .map(|(position, kind, row)| {
+        .map(|(position, kind, row, score)| {
             let detail = details.remove(&(kind, row.id.clone()));
             let hit = SearchHit {
                 kind,
-                score: row.score,
-                by_text: row.by_text,
-                by_skill: row.by_skill.unwrap_or(false),
+                score,
+                by_text: row.text_rank.is_some(),
+                by_skill: row.skill_matches.unwrap_or(0) > 0,
                 similarity: rounded(row.similarity),
                 snippet: detail
                     .as_ref()
@@ -282,7 +331,8 @@ pub fn snippet_parts(marked: &str) -> Vec<SnippetPart> {
     let mut rest = marked;
     while !rest.is_empty() {
         if parts.iter().filter(|p: &&SnippetPart| p.highlighted).count() == MAX_SNIPPET_HIGHLIGHTS {
-            let plain: String = rest.chars().filter(|c| !matches!(c, '\u{E000}' | '\u{E001}')).collect();
+            let plain: String =
+                rest.chars().filter(|c| !matches!(c, '\u{E000}' | '\u{E001}')).collect();
             parts.push(SnippetPart { text: plain, highlighted: false });
             break;
         }
@@ -311,10 +361,7 @@ mod tests {
         let parts = snippet_parts("Go services, gRPC and \u{E000}Kubernetes\u{E001}.");
         let texts: Vec<(&str, bool)> =
             parts.iter().map(|p| (p.text.as_str(), p.highlighted)).collect();
-        assert_eq!(
-            texts,
-            [("Go services, gRPC and ", false), ("Kubernetes", true), (".", false)]
-        );
+        assert_eq!(texts, [("Go services, gRPC and ", false), ("Kubernetes", true), (".", false)]);
         assert_eq!(snippet_parts(""), []);
         assert_eq!(
             snippet_parts("\u{E000}a\u{E001}\u{E000}b\u{E001}"),
@@ -323,12 +370,45 @@ mod tests {
                 SnippetPart { text: "b".into(), highlighted: true }
             ]
         );
-        assert_eq!(snippet_parts("plain"), [SnippetPart { text: "plain".into(), highlighted: false }]);
+        assert_eq!(
+            snippet_parts("plain"),
+            [SnippetPart { text: "plain".into(), highlighted: false }]
+        );
         let many = "\u{E000}w\u{E001} ".repeat(30);
         let parts = snippet_parts(&many);
         assert!(parts.len() <= MAX_SNIPPET_PARTS, "{}", parts.len());
         assert_eq!(parts.iter().filter(|p| p.highlighted).count(), MAX_SNIPPET_HIGHLIGHTS);
         assert_eq!(parts.last().unwrap().text, "w ".repeat(20));
+    }
+
+    fn evidence(id: &str, text: Option<f64>, name: bool, skills: i64, sim: Option<f64>) -> Evidence {
+        Evidence {
+            id: id.into(),
+            text_rank: text,
+            name_match: name,
+            skill_matches: Some(skills),
+            similarity: sim,
+        }
+    }
+
+    #[test]
+    fn fusion_rewards_agreeing_lists_and_breaks_ties_by_kind_and_id() {
+        use SearchKind::*;
+        let fused = fuse(vec![
+            (User, evidence("U1", Some(0.5), false, 0, Some(0.6))),
+            (Project, evidence("P1", Some(0.4), true, 1, Some(0.3))),
+            (Tribe, evidence("T1", None, false, 0, Some(0.9))),
+            (User, evidence("U2", None, false, 0, Some(0.2))),
+            (Project, evidence("P2", None, false, 0, Some(0.2))),
+        ]);
+        let order: Vec<&str> = fused.iter().map(|(_, e, _)| e.id.as_str()).collect();
+        // P1 is in all four lists; U1 first in text, second in meaning; T1 first in meaning only.
+        assert_eq!(order, ["P1", "U1", "T1", "U2", "P2"]);
+        let p1 = 1.0 / 62.0 + 1.0 / 61.0 + 1.0 / 61.0 + 1.0 / 63.0;
+        assert!((fused[0].2 - p1).abs() < 1e-12);
+        // Equal evidence: the order is by kind, then id, every time.
+        assert!((fused[3].2 - fused[4].2).abs() > 0.0);
+        assert_eq!(fuse(vec![]).len(), 0);
     }
 
     #[test]

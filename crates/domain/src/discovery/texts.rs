@@ -84,7 +84,11 @@ pub fn builder_text(
 }
 
 pub fn project_text(title: &str, description: Option<&str>, tech_stack: &[String]) -> String {
-    join([Some(title.to_owned()), description.map(str::to_owned), labelled("Tech stack", tech_stack)])
+    join([
+        Some(title.to_owned()),
+        description.map(str::to_owned),
+        labelled("Tech stack", tech_stack),
+    ])
 }
 
 pub fn tribe_text(name: &str, mission: Option<&str>) -> String {
@@ -109,9 +113,8 @@ pub async fn load(
     kind: Kind,
     ids: &[String],
 ) -> Result<Vec<(String, String)>, DomainError> {
-    let statement = |sql: &str| {
-        Statement::from_sql_and_values(DbBackend::Postgres, sql, [ids.to_vec().into()])
-    };
+    let statement =
+        |sql: &str| Statement::from_sql_and_values(DbBackend::Postgres, sql, [ids.to_vec().into()]);
     Ok(match kind {
         Kind::User => {
             #[derive(FromQueryResult)]
@@ -150,7 +153,11 @@ pub async fn load(
                 .await?
                 .into_iter()
                 .map(|r| {
-                    let text = project_text(&r.title, r.description.as_deref(), &json_strings(&r.tech_stack));
+                    let text = project_text(
+                        &r.title,
+                        r.description.as_deref(),
+                        &json_strings(&r.tech_stack),
+                    );
                     (r.id, text)
                 })
                 .collect()

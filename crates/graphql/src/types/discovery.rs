@@ -100,17 +100,13 @@ impl From<DomainSnippetPart> for SnippetPart {
     }
 }
 
-/// One search result and the evidence of why it was found.
+/// The evidence of why a result was found: the fields of each search edge, beside its node.
 pub struct SearchHit {
-    pub node: SearchResult,
     pub hit: DomainSearchHit,
 }
 
 #[Object]
 impl SearchHit {
-    async fn node(&self) -> &SearchResult {
-        &self.node
-    }
     /// The fused rank score (higher first); comparable within one search only.
     async fn score(&self) -> f64 {
         self.hit.score
@@ -147,20 +143,25 @@ impl SearchHit {
 }
 
 impl SearchHit {
-    /// Loads each hit's node through the request's DataLoaders (one statement per kind); hits
-    /// whose row was deleted meanwhile are left out.
-    pub async fn load_all(ctx: &Context<'_>, hits: Vec<DomainSearchHit>) -> Result<Vec<Option<Self>>> {
+    /// Loads each hit's node through the request's DataLoaders (one statement per kind); a hit
+    /// whose row was deleted meanwhile has none.
+    pub async fn load_all(
+        ctx: &Context<'_>,
+        hits: Vec<DomainSearchHit>,
+    ) -> Result<Vec<Option<(SearchResult, Self)>>> {
         let mut out = Vec::with_capacity(hits.len());
         let nodes = futures_util::future::try_join_all(hits.iter().map(|hit| async move {
             Ok::<_, async_graphql::Error>(match hit.kind {
                 DomainKind::User => User::load(ctx, &hit.id).await?.map(SearchResult::User),
-                DomainKind::Project => Project::load(ctx, &hit.id).await?.map(SearchResult::Project),
+                DomainKind::Project => {
+                    Project::load(ctx, &hit.id).await?.map(SearchResult::Project)
+                }
                 DomainKind::Tribe => Tribe::load(ctx, &hit.id).await?.map(SearchResult::Tribe),
             })
         }))
         .await?;
         for (hit, node) in hits.into_iter().zip(nodes) {
-            out.push(node.map(|node| Self { node, hit }));
+            out.push(node.map(|node| (node, Self { hit })));
         }
         Ok(out)
     }

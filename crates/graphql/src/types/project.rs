@@ -143,7 +143,9 @@ impl Project {
         Ok(rows
             .into_iter()
             .zip(projects)
-            .filter_map(|(neighbour, project)| Some(SimilarProject { project: project?, neighbour }))
+            .filter_map(|(neighbour, project)| {
+                Some(SimilarProject { project: project?, neighbour })
+            })
             .collect())
     }
 }

@@ -2,8 +2,8 @@ use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Object, Result};
-use domain::pagination::PageRequest;
 use chrono::{DateTime, Utc};
+use domain::pagination::PageRequest;
 use entity::{tribe, tribe_member, tribe_open_role, user};
 
 use super::discovery::RoleCandidate;

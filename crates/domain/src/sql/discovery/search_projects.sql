@@ -1,18 +1,20 @@
--- Projects matching a search, fused from two ranked lists (full text, which includes the tech
--- stack at weight B, and nearest vectors) by Reciprocal Rank Fusion; a project whose tech stack
--- names what was searched gains one more first place.
+-- Projects matching a search, with the evidence of each list they are in (the caller fuses the
+-- lists of every kind by Reciprocal Rank Fusion, `discovery::search::fuse`): full text (rank over
+-- title A, tech stack B, description C; whether the title matched), nearest vectors (similarity),
+-- and how many tech-stack entries match.
 -- $1 text, $2 text before the last word, $3 last word as a prefix (or NULL), $4 wanted words,
 -- $5 query vector (or NULL), $6 model id, $7 statuses, $8 tech entries (all of them,
 -- case-insensitive; each filter NULL for none), $9 the length of each list, $10 the least
--- similarity of a semantic match.
+-- similarity of a semantic match, $11 the excluded words ("a or b", or empty).
 WITH q AS MATERIALIZED (
     SELECT discovery_tsquery($1, $2, $3) AS tsq,
+           websearch_to_tsquery('english', $11) AS excluded,
            tsvector_to_array(to_tsvector('english', $4)) AS words,
            discovery_prefix($3) AS prefix
 ),
 text_hits AS (
-    SELECT p.id,
-           row_number() OVER (ORDER BY ts_rank_cd(p.search_vector, q.tsq) DESC, p.id) AS position
+    SELECT p.id, ts_rank_cd(p.search_vector, q.tsq) AS text_rank,
+           ts_filter(p.search_vector, '{a}') @@ q.tsq AS name_match
     FROM projects p
     JOIN users o ON o.id = p.owner_id, q
     WHERE p.search_vector @@ q.tsq AND o.discoverable
@@ -20,7 +22,7 @@ text_hits AS (
       AND ($8::text[] IS NULL OR cardinality($8) = (
           SELECT count(DISTINCT lower(e)) FROM jsonb_array_elements_text(p.tech_stack) e
           WHERE lower(e) = ANY($8)))
-    ORDER BY position
+    ORDER BY text_rank DESC, p.id
     LIMIT $9
 ),
 nearest AS MATERIALIZED (
@@ -36,25 +38,21 @@ nearest AS MATERIALIZED (
     LIMIT $9
 ),
 semantic_hits AS (
-    SELECT n.id, n.distance, row_number() OVER (ORDER BY n.distance, n.id) AS position
+    SELECT n.id, 1 - n.distance AS similarity
     FROM nearest n, q
     WHERE numnode(q.tsq) > 0 AND 1 - n.distance >= $10
 ),
 fused AS (
-    SELECT id, t.position AS text_position, k.position AS semantic_position, k.distance
+    SELECT id, t.text_rank, t.name_match, k.similarity
     FROM text_hits t FULL JOIN semantic_hits k USING (id)
 )
-SELECT f.id,
-       (coalesce(1.0 / (60 + f.text_position), 0) + coalesce(1.0 / (60 + f.semantic_position), 0)
-        + CASE WHEN tech.matched THEN 1.0 / 61 ELSE 0 END)::float8 AS score,
-       (f.text_position IS NOT NULL) AS by_text,
-       tech.matched AS by_skill,
-       (1 - f.distance)::float8 AS similarity
+SELECT f.id, f.text_rank::float8 AS text_rank, coalesce(f.name_match, false) AS name_match,
+       (SELECT count(*) FROM projects p, jsonb_array_elements_text(p.tech_stack) e
+        WHERE p.id = f.id AND discovery_entry_matches(e, q.tsq, q.words, q.prefix))
+           AS skill_matches,
+       f.similarity::float8 AS similarity
 FROM fused f
 JOIN projects p ON p.id = f.id
 CROSS JOIN q
-CROSS JOIN LATERAL (
-    SELECT EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.tech_stack) e
-                   WHERE discovery_entry_matches(e, q.tsq, q.words, q.prefix)) AS matched
-) tech
-ORDER BY score DESC, f.id
+-- Rows found by meaning honour the search's exclusions too.
+WHERE NOT (numnode(q.excluded) > 0 AND p.search_vector @@ q.excluded)

@@ -1,24 +1,26 @@
--- Tribes matching a search (name, mission), fused from full text and nearest vectors by
--- Reciprocal Rank Fusion; a tribe with an open role needing what was searched gains one more
--- first place.
+-- Tribes matching a search, with the evidence of each list they are in (the caller fuses the
+-- lists of every kind by Reciprocal Rank Fusion, `discovery::search::fuse`): full text (rank over
+-- name A, mission B; whether the name matched), nearest vectors (similarity), and how many skills
+-- their unfilled open roles need that match.
 -- $1 text, $2 text before the last word, $3 last word as a prefix (or NULL), $4 wanted words,
 -- $5 query vector (or NULL), $6 model id, $7 statuses (NULL for any), $8 has an open role
--- (NULL for either), $9 the length of each list, $10 the least similarity of a semantic match.
---
+-- (NULL for either), $9 the length of each list, $10 the least
+-- similarity of a semantic match, $11 the excluded words ("a or b", or empty).
 WITH q AS MATERIALIZED (
     SELECT discovery_tsquery($1, $2, $3) AS tsq,
+           websearch_to_tsquery('english', $11) AS excluded,
            tsvector_to_array(to_tsvector('english', $4)) AS words,
            discovery_prefix($3) AS prefix
 ),
 text_hits AS (
-    SELECT t.id,
-           row_number() OVER (ORDER BY ts_rank_cd(t.search_vector, q.tsq) DESC, t.id) AS position
+    SELECT t.id, ts_rank_cd(t.search_vector, q.tsq) AS text_rank,
+           ts_filter(t.search_vector, '{a}') @@ q.tsq AS name_match
     FROM tribes t, q
     WHERE t.search_vector @@ q.tsq
       AND ($7::text[] IS NULL OR t.status::text = ANY($7))
       AND ($8::boolean IS NULL OR $8 = EXISTS (
           SELECT 1 FROM tribe_open_roles r WHERE r.tribe_id = t.id AND NOT r.filled))
-    ORDER BY position
+    ORDER BY text_rank DESC, t.id
     LIMIT $9
 ),
 nearest AS MATERIALIZED (
@@ -32,25 +34,22 @@ nearest AS MATERIALIZED (
     LIMIT $9
 ),
 semantic_hits AS (
-    SELECT n.id, n.distance, row_number() OVER (ORDER BY n.distance, n.id) AS position
+    SELECT n.id, 1 - n.distance AS similarity
     FROM nearest n, q
     WHERE numnode(q.tsq) > 0 AND 1 - n.distance >= $10
 ),
 fused AS (
-    SELECT id, t.position AS text_position, k.position AS semantic_position, k.distance
+    SELECT id, t.text_rank, t.name_match, k.similarity
     FROM text_hits t FULL JOIN semantic_hits k USING (id)
 )
-SELECT f.id,
-       (coalesce(1.0 / (60 + f.text_position), 0) + coalesce(1.0 / (60 + f.semantic_position), 0)
-        + CASE WHEN roles.matched THEN 1.0 / 61 ELSE 0 END)::float8 AS score,
-       (f.text_position IS NOT NULL) AS by_text,
-       roles.matched AS by_skill,
-       (1 - f.distance)::float8 AS similarity
+SELECT f.id, f.text_rank::float8 AS text_rank, coalesce(f.name_match, false) AS name_match,
+       (SELECT count(DISTINCT lower(e))
+        FROM tribe_open_roles r, jsonb_array_elements_text(r.skills_needed) e
+        WHERE r.tribe_id = f.id AND NOT r.filled
+          AND discovery_entry_matches(e, q.tsq, q.words, q.prefix)) AS skill_matches,
+       f.similarity::float8 AS similarity
 FROM fused f
+JOIN tribes t ON t.id = f.id
 CROSS JOIN q
-CROSS JOIN LATERAL (
-    SELECT EXISTS (SELECT 1 FROM tribe_open_roles r, jsonb_array_elements_text(r.skills_needed) e
-                   WHERE r.tribe_id = f.id AND NOT r.filled
-                     AND discovery_entry_matches(e, q.tsq, q.words, q.prefix)) AS matched
-) roles
-ORDER BY score DESC, f.id
+-- Rows found by meaning honour the search's exclusions too.
+WHERE NOT (numnode(q.excluded) > 0 AND t.search_vector @@ q.excluded)
