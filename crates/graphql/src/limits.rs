@@ -11,7 +11,8 @@ use async_graphql::{Request, Response, ServerError, Value, Variables};
 #[derive(Default)]
 struct Counts {
     aliases: usize,
-    nul: bool,
+    /// The first argument or variable holding a NUL character.
+    nul: Option<String>,
 }
 
 fn has_nul(value: &Value) -> bool {
@@ -31,14 +32,14 @@ fn walk(set: &SelectionSet, counts: &mut Counts) {
                 if field.alias.is_some() {
                     counts.aliases += 1;
                 }
-                for (_, value) in &field.arguments {
+                for (name, value) in &field.arguments {
                     // Variables are checked on their own; here they stand in as null.
                     let literal = value
                         .node
                         .clone()
                         .into_const_with(|_| Ok::<_, std::convert::Infallible>(Value::Null));
-                    if literal.is_ok_and(|v| has_nul(&v)) {
-                        counts.nul = true;
+                    if counts.nul.is_none() && literal.is_ok_and(|v| has_nul(&v)) {
+                        counts.nul = Some(name.node.to_string());
                     }
                 }
                 walk(&field.selection_set.node, counts);
@@ -60,8 +61,10 @@ fn check(
         // `query($x: String = "a\u0000b")`: a default stands in for a variable the client left
         // out, so it is input like any other.
         for definition in &operation.node.variable_definitions {
-            if definition.node.default_value.as_ref().is_some_and(|v| has_nul(&v.node)) {
-                counts.nul = true;
+            if counts.nul.is_none()
+                && definition.node.default_value.as_ref().is_some_and(|v| has_nul(&v.node))
+            {
+                counts.nul = Some(definition.node.name.node.to_string());
             }
         }
     }
@@ -74,10 +77,17 @@ fn check(
             None,
         ));
     }
-    let variables_have_nul =
-        variables.iter().any(|(name, value)| name.contains('\0') || has_nul(value));
-    if counts.nul || variables_have_nul {
-        return Err(ServerError::new("String arguments must not contain NUL characters.", None));
+    let variable_with_nul = variables
+        .iter()
+        .find(|(name, value)| name.contains('\0') || has_nul(value))
+        .map(|(name, _)| name.to_string().replace('\0', ""));
+    if let Some(field) = counts.nul.or(variable_with_nul) {
+        let mut error = ServerError::new("String arguments must not contain NUL characters.", None);
+        let mut extensions = async_graphql::ErrorExtensionValues::default();
+        // The argument or variable, so a form can mark the input.
+        extensions.set("field", field);
+        error.extensions = Some(extensions);
+        return Err(error);
     }
     Ok(())
 }

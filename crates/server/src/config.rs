@@ -384,9 +384,14 @@ impl Config {
                 .map(Duration::from_millis)?;
         let discovery_min_similarity = match get("DISCOVERY_MIN_SIMILARITY") {
             None => domain::discovery::DiscoverySettings::default().min_similarity,
-            Some(v) => v.parse::<f64>().ok().filter(|x| (-1.0..=1.0).contains(x)).ok_or_else(
-                || invalid("DISCOVERY_MIN_SIMILARITY", format!("is '{v}': use a number from -1 to 1")),
-            )?,
+            Some(v) => {
+                v.parse::<f64>().ok().filter(|x| (-1.0..=1.0).contains(x)).ok_or_else(|| {
+                    invalid(
+                        "DISCOVERY_MIN_SIMILARITY",
+                        format!("is '{v}': use a number from -1 to 1"),
+                    )
+                })?
+            }
         };
 
         Ok(Self {

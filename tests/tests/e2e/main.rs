@@ -6,6 +6,7 @@ mod batching;
 mod bounded_lists;
 mod cost;
 mod delete_account;
+mod discovery;
 mod feed;
 mod follows;
 mod health;

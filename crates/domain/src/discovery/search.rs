@@ -106,13 +106,14 @@ pub fn fuse(rows: Vec<(SearchKind, Evidence)>) -> Vec<(SearchKind, Evidence, f64
     let mut scores = vec![0f64; rows.len()];
     let key = |i: usize| (rows[i].0, rows[i].1.id.as_str());
     let text = |i: usize| rows[i].1.text_rank.unwrap_or(f64::NEG_INFINITY);
-    let mut add_list = |members: Vec<usize>, better: &dyn Fn(usize, usize) -> std::cmp::Ordering| {
-        let mut members = members;
-        members.sort_by(|&a, &b| better(a, b).then_with(|| key(a).cmp(&key(b))));
-        for (position, i) in members.into_iter().enumerate() {
-            scores[i] += 1.0 / (RRF_K + 1.0 + position as f64);
-        }
-    };
+    let mut add_list =
+        |members: Vec<usize>, better: &dyn Fn(usize, usize) -> std::cmp::Ordering| {
+            let mut members = members;
+            members.sort_by(|&a, &b| better(a, b).then_with(|| key(a).cmp(&key(b))));
+            for (position, i) in members.into_iter().enumerate() {
+                scores[i] += 1.0 / (RRF_K + 1.0 + position as f64);
+            }
+        };
     let all = 0..rows.len();
     add_list(all.clone().filter(|&i| rows[i].1.text_rank.is_some()).collect(), &|a, b| {
         text(b).total_cmp(&text(a))
@@ -132,9 +133,7 @@ pub fn fuse(rows: Vec<(SearchKind, Evidence)>) -> Vec<(SearchKind, Evidence, f64
     });
     let mut fused: Vec<(SearchKind, Evidence, f64)> =
         rows.into_iter().zip(scores).map(|((kind, e), score)| (kind, e, score)).collect();
-    fused.sort_by(|a, b| {
-        b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then_with(|| a.1.id.cmp(&b.1.id))
-    });
+    fused.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then_with(|| a.1.id.cmp(&b.1.id)));
     fused
 }
 
@@ -266,8 +265,11 @@ pub async fn search(
 
     let mut details = std::collections::HashMap::new();
     for kind in &kinds {
-        let ids: Vec<String> =
-            page_rows.iter().filter(|(_, k, ..)| k == kind).map(|(_, _, r, _)| r.id.clone()).collect();
+        let ids: Vec<String> = page_rows
+            .iter()
+            .filter(|(_, k, ..)| k == kind)
+            .map(|(_, _, r, _)| r.id.clone())
+            .collect();
         if ids.is_empty() {
             continue;
         }
@@ -381,7 +383,13 @@ mod tests {
         assert_eq!(parts.last().unwrap().text, "w ".repeat(20));
     }
 
-    fn evidence(id: &str, text: Option<f64>, name: bool, skills: i64, sim: Option<f64>) -> Evidence {
+    fn evidence(
+        id: &str,
+        text: Option<f64>,
+        name: bool,
+        skills: i64,
+        sim: Option<f64>,
+    ) -> Evidence {
         Evidence {
             id: id.into(),
             text_rank: text,
