@@ -1,5 +1,6 @@
 //! `./tribe bench`: the feed benchmark. See docs/benchmarks.md for what it measures and the
 //! figures of the last run.
+mod discovery;
 mod floor;
 mod generate;
 mod http_client;
@@ -225,8 +226,11 @@ async fn in_process_app_with(
     bench_url: &str,
     settings: &[(&str, &str)],
 ) -> anyhow::Result<server::App> {
-    let mut vars =
-        vec![("DATABASE_URL", bench_url.to_owned()), ("JWT_SECRET", JWT_SECRET.to_owned())];
+    let mut vars = vec![
+        ("DATABASE_URL", bench_url.to_owned()),
+        ("JWT_SECRET", JWT_SECRET.to_owned()),
+        ("EMBED_WORKER", "false".to_owned()),
+    ];
     vars.extend(settings.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let config = server::Config::from_lookup(|k| {
         vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
@@ -350,7 +354,9 @@ fn start_server(bench_url: &str, addr: &str, env: &[(&str, &str)]) -> anyhow::Re
         .env("BIND_ADDR", addr)
         .env("JWT_SECRET", JWT_SECRET)
         .env("APP_ENV", "production")
-        .env("LOG_LEVEL", "warn");
+        .env("LOG_LEVEL", "warn")
+        // The benchmark embeds its dataset itself, before any measurement; no worker competes.
+        .env("EMBED_WORKER", "false");
     for (key, value) in env {
         command.env(key, value);
     }
@@ -588,6 +594,36 @@ async fn cached_check_ns(bench_url: &str, viewers: &[(String, String)]) -> anyho
     result
 }
 
+/// The discovery section: realistic texts, everything embedded (timed), then the measurements
+/// against a server process; the figures go to stderr and to target/bench-discovery.md.
+async fn discovery_section(
+    bench_url: &str,
+    conn: &mut PgConnection,
+    duration: Duration,
+) -> anyhow::Result<()> {
+    const DISCOVERY_ADDR: &str = "127.0.0.1:8198";
+    discovery::ensure_texts(conn).await?;
+    eprintln!("bench: embedding every stale row with the default model");
+    let embedded = discovery::embed_all(bench_url).await?;
+    eprintln!("bench: embedded {} rows in {:.1} s", embedded.0, embedded.1);
+    sqlx::query("ANALYZE").execute(&mut *conn).await?;
+    let mut server = start_server(bench_url, DISCOVERY_ADDR, &[])?;
+    let result = async {
+        wait_for_health(DISCOVERY_ADDR).await?;
+        discovery::run(bench_url, DISCOVERY_ADDR, server.id(), duration, embedded).await
+    }
+    .await;
+    let _ = server.kill();
+    let _ = server.wait();
+    let figures = result?;
+    let section = discovery::markdown(&figures);
+    eprintln!("{section}");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/bench-discovery.md");
+    std::fs::write(path, &section)?;
+    eprintln!("bench: wrote {path}");
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
@@ -628,6 +664,9 @@ async fn main() -> anyhow::Result<()> {
 
     if std::env::var("BENCH_PROFILE").is_ok() {
         return profile_in_process(&bench_url, &viewers).await;
+    }
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("discovery") {
+        return discovery_section(&bench_url, &mut conn, duration).await;
     }
     eprintln!("bench: counting statements per page in process");
     let (statements_following, statements_everyone) =

@@ -25,7 +25,13 @@ async fn embeddings_round_trip_and_order_by_cosine_distance() {
     let maya = users.iter().find(|u| u.username == "mayachen").unwrap().clone();
     let priya = users.iter().find(|u| u.username == "priyasharma").unwrap().clone();
 
+    // The seed leaves every builder embedded by the default model.
+    let seeded =
+        user_embedding::Entity::find_by_id(maya.id.clone()).one(db).await.unwrap().unwrap();
+    assert!(seeded.embedding.is_some());
+    assert_eq!(seeded.embedding_model.as_deref(), Some(embed::wordllama::MODEL_ID));
     // Insert (set on a row without one), read back.
+    app.execute("UPDATE users SET embedding = NULL, embedding_model = NULL").await;
     let none = user_embedding::Entity::find_by_id(maya.id.clone()).one(db).await.unwrap().unwrap();
     assert_eq!(none.embedding, None);
     let mut active = none.into_active_model();

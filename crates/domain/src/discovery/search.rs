@@ -380,7 +380,7 @@ mod tests {
         let parts = snippet_parts(&many);
         assert!(parts.len() <= MAX_SNIPPET_PARTS, "{}", parts.len());
         assert_eq!(parts.iter().filter(|p| p.highlighted).count(), MAX_SNIPPET_HIGHLIGHTS);
-        assert_eq!(parts.last().unwrap().text, "w ".repeat(20));
+        assert_eq!(parts.last().unwrap().text, format!(" {}", "w ".repeat(20)));
     }
 
     fn evidence(
