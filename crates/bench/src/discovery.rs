@@ -312,13 +312,16 @@ pub async fn recall(conn: &mut PgConnection, queries: &[String]) -> anyhow::Resu
         );
         for vector in queries {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-            sqlx::query("SET LOCAL hnsw.iterative_scan = relaxed_order").execute(&mut *tx).await?;
+            sqlx::raw_sql(domain::discovery::SCAN_SETTINGS).execute(&mut *tx).await?;
             let approximate: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(vector)
                 .bind(model)
                 .fetch_all(&mut *tx)
                 .await?;
-            sqlx::query("SET LOCAL enable_indexscan = off").execute(&mut *tx).await?;
+            // Exact: no index at all (the discovery settings turned sequential scans off).
+            sqlx::raw_sql("SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = off")
+                .execute(&mut *tx)
+                .await?;
             let exact: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(vector)
                 .bind(model)
@@ -355,7 +358,7 @@ pub fn query_vectors() -> anyhow::Result<Vec<String>> {
 /// The plan of the builders' search statement for one query.
 pub async fn plan(conn: &mut PgConnection, vector: &str) -> anyhow::Result<String> {
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    sqlx::query("SET LOCAL hnsw.iterative_scan = relaxed_order").execute(&mut *tx).await?;
+    sqlx::raw_sql(domain::discovery::SCAN_SETTINGS).execute(&mut *tx).await?;
     let explain = format!(
         "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {}",
         domain::sql::discovery::SEARCH_USERS
@@ -415,10 +418,8 @@ pub async fn load(
                 if ok {
                     latencies.push((next % bodies.len(), elapsed));
                 } else {
-                    if errors == 0 {
-                        if let Ok((status, body)) = &answer {
-                            eprintln!("bench: error {status}: {}", String::from_utf8_lossy(body));
-                        }
+                    if let (0, Ok((status, body))) = (errors, &answer) {
+                        eprintln!("bench: error {status}: {}", String::from_utf8_lossy(body));
                     }
                     errors += 1;
                 }
@@ -503,7 +504,7 @@ pub async fn run(
     let vectors = query_vectors()?;
     let (recall_plain, recall_filtered) = recall(&mut conn, &vectors).await?;
     eprintln!("bench: recall@10 {recall_plain:.3} unfiltered, {recall_filtered:.3} filtered");
-    let plan = plan(&mut conn, vectors.get(0).context("a query vector")?).await?;
+    let plan = plan(&mut conn, vectors.first().context("a query vector")?).await?;
 
     let searches = Arc::new(search_bodies());
     load(addr, searches.clone(), Duration::from_secs(2)).await; // warm-up

@@ -606,7 +606,10 @@ async fn discovery_section(
     eprintln!("bench: embedding every stale row with the default model");
     let embedded = discovery::embed_all(bench_url).await?;
     eprintln!("bench: embedded {} rows in {:.1} s", embedded.0, embedded.1);
-    sqlx::query("ANALYZE").execute(&mut *conn).await?;
+    // What autovacuum does in production: the text and vector updates left dead row versions.
+    sqlx::query("VACUUM (ANALYZE) users, projects, tribes, tribe_open_roles, user_skills")
+        .execute(&mut *conn)
+        .await?;
     let mut server = start_server(bench_url, DISCOVERY_ADDR, &[])?;
     let result = async {
         wait_for_health(DISCOVERY_ADDR).await?;

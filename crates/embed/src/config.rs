@@ -122,7 +122,7 @@ mod tests {
     fn the_default_is_the_offline_model_in_its_default_folder() {
         let config = EmbedderConfig::from_lookup(|_| None).unwrap();
         assert!(matches!(config, EmbedderConfig::Static { model_dir }
-            if model_dir == PathBuf::from(wordllama::DEFAULT_MODEL_DIR)));
+            if model_dir.as_path() == std::path::Path::new(wordllama::DEFAULT_MODEL_DIR)));
         let err = EmbedderConfig::from_lookup(|k| (k == PROVIDER_ENV).then(|| "bert".into()))
             .unwrap_err();
         assert_eq!(err.to_string(), "EMBEDDER is 'bert': use wordllama or openai");

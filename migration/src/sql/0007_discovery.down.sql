@@ -24,8 +24,6 @@ BEGIN
 END;
 $$;
 
-DROP INDEX IF EXISTS projects_embedding_model_idx;
-DROP INDEX IF EXISTS users_embedding_model_idx;
 DROP INDEX IF EXISTS tribe_open_roles_embedding_idx;
 DROP INDEX IF EXISTS tribes_embedding_idx;
 ALTER TABLE tribe_open_roles DROP COLUMN IF EXISTS embedding_model, DROP COLUMN IF EXISTS embedding;

@@ -16,9 +16,9 @@ ALTER TABLE tribe_open_roles ADD COLUMN embedding vector(1536),
 CREATE INDEX tribes_embedding_idx ON tribes USING hnsw (embedding vector_cosine_ops);
 CREATE INDEX tribe_open_roles_embedding_idx ON tribe_open_roles
     USING hnsw (embedding vector_cosine_ops);
--- "Rows embedded by another model" (a model change re-embeds them).
-CREATE INDEX users_embedding_model_idx ON users (embedding_model);
-CREATE INDEX projects_embedding_model_idx ON projects (embedding_model);
+-- No index on embedding_model: "rows of another model" is a rare full scan (a model change), and
+-- such an index tempts the planner away from HNSW for `embedding_model = $m ORDER BY <=>`
+-- (measured: a 20,000-project search read every vector instead of the index).
 
 -- Embeddings are derived data: writing one is not an edit of the row, so updated_at stays.
 CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$

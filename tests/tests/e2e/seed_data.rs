@@ -260,4 +260,29 @@ async fn the_graphiql_example_document_runs_on_a_development_seed() {
     let token = tests::assert_ok(&signed_in)["login"]["accessToken"].as_str().expect("a token");
     let viewer = app.graphql_as(token, "{ viewer { username } }", serde_json::json!({})).await;
     assert_eq!(tests::assert_ok(&viewer)["viewer"]["username"], "mayachen");
+
+    // Discovery: a search and a candidates query answer with their reasons.
+    app.embed_pending().await;
+    let search = app.request(run("Search")).await.json();
+    let first = &tests::assert_ok(&search)["search"]["edges"][0];
+    assert_eq!(first["node"]["displayName"], "Priya Sharma");
+    assert_eq!(first["matchedSkills"], serde_json::json!(["Kubernetes"]));
+    let tom = app.request(run("SignInAsTom")).await.json();
+    let tom = tests::assert_ok(&tom)["login"]["accessToken"].as_str().expect("a token").to_owned();
+    let candidates = app
+        .request({
+            let body = serde_json::json!({ "query": document, "operationName": "Candidates" });
+            axum::http::Request::post("/graphql")
+                .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {tom}"))
+                .body(axum::body::Body::from(body.to_string()))
+                .expect("request")
+        })
+        .await
+        .json();
+    let roles = &tests::assert_ok(&candidates)["viewer"]["tribes"][0]["openRoles"];
+    let backend = &roles[0]["candidates"]["edges"][0]["node"];
+    assert_eq!(roles[0]["title"], "Backend Engineer");
+    assert_eq!(backend["user"]["displayName"], "Priya Sharma");
+    assert_eq!(backend["matchedSkills"], serde_json::json!(["Go"]));
 }

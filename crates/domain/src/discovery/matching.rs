@@ -48,6 +48,27 @@ pub struct Neighbour {
     pub shared: Vec<String>,
 }
 
+/// Runs a matching statement in its own transaction, with pgvector's iterative scan: the HNSW
+/// scan goes on past rows a filter drops (members, builders out of discovery) rather than return
+/// fewer than asked.
+async fn nearest_first<T: FromQueryResult>(
+    services: &Services,
+    statement: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<Vec<T>> {
+    let txn = services.db.begin().await?;
+    txn.execute_unprepared(super::SCAN_SETTINGS).await?;
+    let rows = T::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        statement,
+        values,
+    ))
+    .all(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(rows)
+}
+
 fn page_of<T>(rows: Vec<T>, request: &PageRequest, print: &str) -> Result<Page<T>> {
     let start = Cursor::position_in(request.after.as_ref(), print)?;
     let has_next_page = rows.len() > start + request.first;
@@ -93,16 +114,16 @@ pub async fn candidates(
         score: f64,
     }
     let discovery = &services.discovery;
-    let txn = services.db.begin().await?;
-    txn.execute_unprepared("SET LOCAL hnsw.iterative_scan = relaxed_order").await?;
-    let rows = Row::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Postgres,
+    let rows: Vec<Row> = nearest_first(
+        services,
         sql::discovery::CANDIDATES,
-        [role_id.into(), discovery.model_id().into(), (discovery.settings.window as i64).into()],
-    ))
-    .all(&txn)
+        vec![
+            role_id.into(),
+            discovery.model_id().into(),
+            (discovery.settings.window as i64).into(),
+        ],
+    )
     .await?;
-    txn.commit().await?;
     let candidates = rows
         .into_iter()
         .map(|r| Candidate {
@@ -134,16 +155,16 @@ pub async fn suggested_roles(
         score: f64,
     }
     let discovery = &services.discovery;
-    let txn = services.db.begin().await?;
-    txn.execute_unprepared("SET LOCAL hnsw.iterative_scan = relaxed_order").await?;
-    let rows = Row::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Postgres,
+    let rows: Vec<Row> = nearest_first(
+        services,
         sql::discovery::SUGGESTED_ROLES,
-        [viewer_id.into(), discovery.model_id().into(), (discovery.settings.window as i64).into()],
-    ))
-    .all(&txn)
+        vec![
+            viewer_id.into(),
+            discovery.model_id().into(),
+            (discovery.settings.window as i64).into(),
+        ],
+    )
     .await?;
-    txn.commit().await?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut roles: std::collections::HashMap<String, tribe_open_role::Model> =
         tribe_open_role::Entity::find()
@@ -209,16 +230,12 @@ pub async fn similar(
         Neighbours::Builders => sql::discovery::SIMILAR_USERS,
         Neighbours::Projects => sql::discovery::SIMILAR_PROJECTS,
     };
-    let txn = services.db.begin().await?;
-    txn.execute_unprepared("SET LOCAL hnsw.iterative_scan = relaxed_order").await?;
-    let rows = Row::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Postgres,
+    let rows: Vec<Row> = nearest_first(
+        services,
         statement,
-        [id.into(), services.discovery.model_id().into(), first.into()],
-    ))
-    .all(&txn)
+        vec![id.into(), services.discovery.model_id().into(), first.into()],
+    )
     .await?;
-    txn.commit().await?;
     Ok(rows
         .into_iter()
         .map(|r| Neighbour {

@@ -217,9 +217,7 @@ pub async fn search(
     };
 
     let txn = services.db.begin().await?;
-    // pgvector 0.8: go on scanning the HNSW graph past rows a filter drops, rather than return
-    // fewer than LIMIT; relaxed order, re-sorted by the statements.
-    txn.execute_unprepared("SET LOCAL hnsw.iterative_scan = relaxed_order").await?;
+    txn.execute_unprepared(super::SCAN_SETTINGS).await?;
     let mut found: Vec<(SearchKind, Evidence)> = Vec::new();
     for kind in &kinds {
         let (statement, mut values) = match kind {

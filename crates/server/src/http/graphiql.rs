@@ -54,6 +54,46 @@ mutation SignIn {
     user { username email }
   }
 }
+
+# Discovery: every hit says why it matched (words, skills, meaning). Try "kube", "design system",
+# "python -tensorflow", or a search in meaning only, such as "machine learning".
+query Search {
+  search(query: "kubernetes", first: 5) {
+    edges {
+      node {
+        __typename
+        ... on User { displayName headline }
+        ... on Project { title }
+        ... on Tribe { name }
+      }
+      matchedBy
+      matchedSkills
+      similarity
+      snippet { text highlighted }
+    }
+  }
+}
+
+# The builders who fit a tribe's open roles, with their reasons. Only a tribe's owner sees them:
+# run SignInAsTom (he owns Hospitality OS) and put his accessToken in the Headers tab.
+mutation SignInAsTom {
+  login(input: { login: "tomnakamura", password: "build-with-your-tribe" }) { accessToken }
+}
+
+query Candidates {
+  viewer {
+    tribes {
+      name
+      openRoles {
+        title
+        skillsNeeded
+        candidates(first: 3) {
+          edges { node { user { displayName } matchedSkills similarity availability score } }
+        }
+      }
+    }
+  }
+}
 "#;
 
 /// The page, built once.

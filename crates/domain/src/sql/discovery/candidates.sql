@@ -22,15 +22,23 @@ excluded AS MATERIALIZED (
     UNION
     SELECT t.owner_id FROM tribes t, role WHERE t.id = role.tribe_id
 ),
-by_skills AS (
-    SELECT us.user_id AS id
+-- Counted from user_skills alone, then the first 4 × $3 by count checked against users (a
+-- popular skill has thousands of holders; joining them all with users is what would cost).
+skill_counts AS (
+    SELECT us.user_id AS id, count(*) AS matched
     FROM role, skills s
     JOIN user_skills us ON us.skill_id = s.id
-    JOIN users u ON u.id = us.user_id
-    WHERE (lower(s.name) = ANY(role.needed) OR s.slug = ANY(role.needed))
-      AND u.discoverable AND u.id NOT IN (SELECT id FROM excluded)
-    GROUP BY us.user_id, u.availability_status
-    ORDER BY count(*) DESC, u.availability_status, us.user_id
+    WHERE lower(s.name) = ANY(role.needed) OR s.slug = ANY(role.needed)
+    GROUP BY us.user_id
+    ORDER BY count(*) DESC, us.user_id
+    LIMIT 4 * $3
+),
+by_skills AS (
+    SELECT c.id
+    FROM skill_counts c
+    JOIN users u ON u.id = c.id
+    WHERE u.discoverable AND u.id NOT IN (SELECT id FROM excluded)
+    ORDER BY c.matched DESC, u.availability_status, c.id
     LIMIT $3
 ),
 nearest AS MATERIALIZED (

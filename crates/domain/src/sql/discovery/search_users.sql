@@ -28,19 +28,29 @@ text_hits AS (
     ORDER BY text_rank DESC, u.id
     LIMIT $10
 ),
-skill_hits AS (
+-- The builders with the most matching skills. Counted from user_skills alone; without filters
+-- only the first 4 × $10 by count are checked against users (discoverable), which spares a join
+-- with every builder for a popular skill; with filters every one is checked.
+skill_counts AS (
     SELECT us.user_id AS id, count(*) AS matched
     FROM eligible_skills es
     JOIN user_skills us ON us.skill_id = es.id
-    JOIN users u ON u.id = us.user_id
+    GROUP BY us.user_id
+    ORDER BY count(*) DESC, us.user_id
+    LIMIT CASE WHEN $7::text[] IS NULL AND $8::text[] IS NULL AND $9::text[] IS NULL
+               THEN 4 * $10 END
+),
+skill_hits AS (
+    SELECT c.id, c.matched
+    FROM skill_counts c
+    JOIN users u ON u.id = c.id
     WHERE u.discoverable
       AND ($7::text[] IS NULL OR u.primary_role::text = ANY($7))
       AND ($8::text[] IS NULL OR u.availability_status::text = ANY($8))
       AND ($9::text[] IS NULL OR cardinality($9) = (
           SELECT count(*) FROM user_skills us2 JOIN skills s ON s.id = us2.skill_id
           WHERE us2.user_id = u.id AND s.slug = ANY($9)))
-    GROUP BY us.user_id
-    ORDER BY count(*) DESC, us.user_id
+    ORDER BY c.matched DESC, c.id
     LIMIT $10
 ),
 -- Nearest vectors: kept to the index scan alone (no join, no window function at this level), so
