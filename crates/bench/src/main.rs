@@ -735,7 +735,16 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("{report}");
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/benchmarks.md");
-    std::fs::write(path, report)?;
+    // The discovery section (its analysis written by hand, its figures in
+    // target/bench-discovery.md) is kept as it is.
+    let discovery = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|old| old.find("\n## Discovery").map(|at| old[at..].to_owned()))
+        .unwrap_or_default();
+    std::fs::write(path, format!("{}{discovery}", report.trim_end()))?;
     eprintln!("bench: wrote docs/benchmarks.md");
+    if std::env::var("BENCH_ONLY").as_deref() != Ok("feed") {
+        discovery_section(&bench_url, &mut conn, duration).await?;
+    }
     Ok(())
 }
