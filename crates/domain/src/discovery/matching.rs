@@ -69,6 +69,22 @@ async fn nearest_first<T: FromQueryResult>(
     Ok(rows)
 }
 
+/// A matching statement's ranked rows for one subject (a role, a viewer): its parameters are the
+/// subject's id, the current model and the length of each source list.
+async fn ranked_for<T: FromQueryResult>(
+    services: &Services,
+    statement: &str,
+    subject_id: &str,
+) -> Result<Vec<T>> {
+    let discovery = &services.discovery;
+    let values = vec![
+        subject_id.into(),
+        discovery.model_id().into(),
+        (discovery.settings.window as i64).into(),
+    ];
+    nearest_first(services, statement, values).await
+}
+
 fn page_of<T>(rows: Vec<T>, request: &PageRequest, print: &str) -> Result<Page<T>> {
     let start = Cursor::position_in(request.after.as_ref(), print)?;
     let has_next_page = rows.len() > start + request.first;
@@ -114,16 +130,7 @@ pub async fn candidates(
         score: f64,
     }
     let discovery = &services.discovery;
-    let rows: Vec<Row> = nearest_first(
-        services,
-        sql::discovery::CANDIDATES,
-        vec![
-            role_id.into(),
-            discovery.model_id().into(),
-            (discovery.settings.window as i64).into(),
-        ],
-    )
-    .await?;
+    let rows: Vec<Row> = ranked_for(services, sql::discovery::CANDIDATES, role_id).await?;
     let candidates = rows
         .into_iter()
         .map(|r| Candidate {
@@ -155,16 +162,7 @@ pub async fn suggested_roles(
         score: f64,
     }
     let discovery = &services.discovery;
-    let rows: Vec<Row> = nearest_first(
-        services,
-        sql::discovery::SUGGESTED_ROLES,
-        vec![
-            viewer_id.into(),
-            discovery.model_id().into(),
-            (discovery.settings.window as i64).into(),
-        ],
-    )
-    .await?;
+    let rows: Vec<Row> = ranked_for(services, sql::discovery::SUGGESTED_ROLES, viewer_id).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut roles: std::collections::HashMap<String, tribe_open_role::Model> =
         tribe_open_role::Entity::find()
