@@ -47,6 +47,7 @@ sql_migration!(
 );
 sql_migration!(m20261201_000006_sessions, "0006_sessions");
 sql_migration!(m20261201_000007_discovery, "0007_discovery");
+sql_migration!(m20261202_000008_discovery_speed, "0008_discovery_speed");
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_case_insensitive_github_names::Migration),
             Box::new(m20261201_000006_sessions::Migration),
             Box::new(m20261201_000007_discovery::Migration),
+            Box::new(m20261202_000008_discovery_speed::Migration),
         ]
     }
 }
@@ -83,6 +85,7 @@ mod tests {
                 "m20261201_000005_case_insensitive_github_names",
                 "m20261201_000006_sessions",
                 "m20261201_000007_discovery",
+                "m20261202_000008_discovery_speed",
             ]
         );
     }

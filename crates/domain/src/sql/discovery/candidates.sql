@@ -42,7 +42,7 @@ by_skills AS (
     LIMIT $3
 ),
 nearest AS MATERIALIZED (
-    SELECT u.id
+    SELECT u.id, u.embedding <=> (SELECT embedding FROM role) AS distance
     FROM users u
     WHERE u.embedding_model = $2 AND u.discoverable
       AND u.id NOT IN (SELECT id FROM excluded)
@@ -50,17 +50,25 @@ nearest AS MATERIALIZED (
     ORDER BY u.embedding <=> (SELECT embedding FROM role)
     LIMIT $3
 ),
-scored AS (
+-- Both sources, each builder once; the distance the index scan computed is kept (reading a
+-- builder's vector again is what costs).
+pool AS MATERIALIZED (
+    SELECT id, distance FROM nearest
+    UNION ALL
+    SELECT id, NULL FROM by_skills WHERE id NOT IN (SELECT id FROM nearest)
+),
+scored AS MATERIALIZED (
     SELECT u.id, u.availability_status,
            coalesce((SELECT array_agg(s.name ORDER BY s.name)
                      FROM user_skills us JOIN skills s ON s.id = us.skill_id
                      WHERE us.user_id = u.id
                        AND (lower(s.name) = ANY(role.needed) OR s.slug = ANY(role.needed))), '{}')
                AS matched_skills,
-           CASE WHEN u.embedding_model = $2 AND role.embedding IS NOT NULL
+           CASE WHEN c.distance IS NOT NULL THEN 1 - c.distance
+                WHEN u.embedding_model = $2 AND role.embedding IS NOT NULL
                 THEN 1 - (u.embedding <=> role.embedding) END AS similarity,
            cardinality(role.needed) AS needed
-    FROM (SELECT id FROM by_skills UNION SELECT id FROM nearest) c
+    FROM pool c
     JOIN users u ON u.id = c.id, role
 )
 SELECT id, availability_status::text AS availability, matched_skills,

@@ -8,16 +8,20 @@
 -- similarity of a semantic match, $11 the excluded words ("a or b", or empty).
 WITH q AS MATERIALIZED (
     SELECT discovery_tsquery($1, $2, $3) AS tsq,
-           websearch_to_tsquery('english', $11) AS excluded,
+           CASE WHEN $11 <> '' THEN websearch_to_tsquery('english', $11) END AS excluded,
            tsvector_to_array(to_tsvector('english', $4)) AS words,
            discovery_prefix($3) AS prefix
+),
+-- The builders who left discovery: few, so their ids are hashed once and every candidate
+-- project is checked against them (a join with its owner per match is what would cost).
+hidden AS MATERIALIZED (
+    SELECT id FROM users WHERE NOT discoverable
 ),
 text_hits AS (
     SELECT p.id, ts_rank_cd(p.search_vector, q.tsq) AS text_rank,
            ts_filter(p.search_vector, '{a}') @@ q.tsq AS name_match
-    FROM projects p
-    JOIN users o ON o.id = p.owner_id, q
-    WHERE p.search_vector @@ q.tsq AND o.discoverable
+    FROM projects p, q
+    WHERE p.search_vector @@ q.tsq AND p.owner_id NOT IN (SELECT id FROM hidden)
       AND ($7::text[] IS NULL OR p.status::text = ANY($7))
       AND ($8::text[] IS NULL OR cardinality($8) = (
           SELECT count(DISTINCT lower(e)) FROM jsonb_array_elements_text(p.tech_stack) e
@@ -29,7 +33,7 @@ nearest AS MATERIALIZED (
     SELECT p.id, p.embedding <=> $5::vector AS distance
     FROM projects p
     WHERE $5::vector IS NOT NULL AND p.embedding_model = $6
-      AND EXISTS (SELECT 1 FROM users o WHERE o.id = p.owner_id AND o.discoverable)
+      AND p.owner_id NOT IN (SELECT id FROM hidden)
       AND ($7::text[] IS NULL OR p.status::text = ANY($7))
       AND ($8::text[] IS NULL OR cardinality($8) = (
           SELECT count(DISTINCT lower(e)) FROM jsonb_array_elements_text(p.tech_stack) e
@@ -42,17 +46,31 @@ semantic_hits AS (
     FROM nearest n, q
     WHERE numnode(q.tsq) > 0 AND 1 - n.distance >= $10
 ),
-fused AS (
-    SELECT id, t.text_rank, t.name_match, k.similarity
-    FROM text_hits t FULL JOIN semantic_hits k USING (id)
+found AS MATERIALIZED (
+    SELECT id, t.text_rank, t.name_match, k.similarity, p.tech_stack
+    FROM text_hits t
+    FULL JOIN semantic_hits k USING (id)
+    JOIN projects p USING (id)
+    CROSS JOIN q
+    -- Rows found by meaning honour the search's exclusions too.
+    WHERE q.excluded IS NULL OR numnode(q.excluded) = 0 OR NOT p.search_vector @@ q.excluded
+),
+-- The found projects' tech entries, and which of them match: each distinct entry is matched
+-- once (matching stems its words), not once per project that names it.
+entries AS MATERIALIZED (
+    SELECT f.id, lower(e) AS entry FROM found f, jsonb_array_elements_text(f.tech_stack) e
+),
+matching AS MATERIALIZED (
+    SELECT d.entry
+    FROM (SELECT DISTINCT entry FROM entries) d, q
+    WHERE discovery_entry_matches(d.entry, q.tsq, q.words, q.prefix)
+),
+counts AS (
+    SELECT e.id, count(*) AS matched
+    FROM entries e JOIN matching m USING (entry)
+    GROUP BY e.id
 )
 SELECT f.id, f.text_rank::float8 AS text_rank, coalesce(f.name_match, false) AS name_match,
-       (SELECT count(*) FROM projects p, jsonb_array_elements_text(p.tech_stack) e
-        WHERE p.id = f.id AND discovery_entry_matches(e, q.tsq, q.words, q.prefix))
-           AS skill_matches,
-       f.similarity::float8 AS similarity
-FROM fused f
-JOIN projects p ON p.id = f.id
-CROSS JOIN q
--- Rows found by meaning honour the search's exclusions too.
-WHERE NOT (numnode(q.excluded) > 0 AND p.search_vector @@ q.excluded)
+       coalesce(c.matched, 0) AS skill_matches, f.similarity::float8 AS similarity
+FROM found f
+LEFT JOIN counts c USING (id)

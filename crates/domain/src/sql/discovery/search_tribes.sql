@@ -8,7 +8,7 @@
 -- similarity of a semantic match, $11 the excluded words ("a or b", or empty).
 WITH q AS MATERIALIZED (
     SELECT discovery_tsquery($1, $2, $3) AS tsq,
-           websearch_to_tsquery('english', $11) AS excluded,
+           CASE WHEN $11 <> '' THEN websearch_to_tsquery('english', $11) END AS excluded,
            tsvector_to_array(to_tsvector('english', $4)) AS words,
            discovery_prefix($3) AS prefix
 ),
@@ -38,18 +38,33 @@ semantic_hits AS (
     FROM nearest n, q
     WHERE numnode(q.tsq) > 0 AND 1 - n.distance >= $10
 ),
-fused AS (
+found AS MATERIALIZED (
     SELECT id, t.text_rank, t.name_match, k.similarity
-    FROM text_hits t FULL JOIN semantic_hits k USING (id)
+    FROM text_hits t
+    FULL JOIN semantic_hits k USING (id)
+    JOIN tribes tr USING (id)
+    CROSS JOIN q
+    -- Rows found by meaning honour the search's exclusions too.
+    WHERE q.excluded IS NULL OR numnode(q.excluded) = 0 OR NOT tr.search_vector @@ q.excluded
+),
+-- The skills the found tribes' unfilled open roles need, and which of them match: each distinct
+-- entry is matched once (matching stems its words), not once per role that names it.
+entries AS MATERIALIZED (
+    SELECT DISTINCT r.tribe_id AS id, lower(e) AS entry
+    FROM tribe_open_roles r, jsonb_array_elements_text(r.skills_needed) e
+    WHERE r.tribe_id IN (SELECT id FROM found) AND NOT r.filled
+),
+matching AS MATERIALIZED (
+    SELECT d.entry
+    FROM (SELECT DISTINCT entry FROM entries) d, q
+    WHERE discovery_entry_matches(d.entry, q.tsq, q.words, q.prefix)
+),
+counts AS (
+    SELECT e.id, count(*) AS matched
+    FROM entries e JOIN matching m USING (entry)
+    GROUP BY e.id
 )
 SELECT f.id, f.text_rank::float8 AS text_rank, coalesce(f.name_match, false) AS name_match,
-       (SELECT count(DISTINCT lower(e))
-        FROM tribe_open_roles r, jsonb_array_elements_text(r.skills_needed) e
-        WHERE r.tribe_id = f.id AND NOT r.filled
-          AND discovery_entry_matches(e, q.tsq, q.words, q.prefix)) AS skill_matches,
-       f.similarity::float8 AS similarity
-FROM fused f
-JOIN tribes t ON t.id = f.id
-CROSS JOIN q
--- Rows found by meaning honour the search's exclusions too.
-WHERE NOT (numnode(q.excluded) > 0 AND t.search_vector @@ q.excluded)
+       coalesce(c.matched, 0) AS skill_matches, f.similarity::float8 AS similarity
+FROM found f
+LEFT JOIN counts c USING (id)
