@@ -312,7 +312,7 @@ pub async fn recall(conn: &mut PgConnection, queries: &[String]) -> anyhow::Resu
         );
         for vector in queries {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-            sqlx::raw_sql(domain::discovery::SCAN_SETTINGS).execute(&mut *tx).await?;
+            sqlx::raw_sql(domain::discovery::SEARCH_SCAN_SETTINGS).execute(&mut *tx).await?;
             let approximate: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(vector)
                 .bind(model)
@@ -358,7 +358,7 @@ pub fn query_vectors() -> anyhow::Result<Vec<String>> {
 /// The plan of the builders' search statement for one query.
 pub async fn plan(conn: &mut PgConnection, vector: &str) -> anyhow::Result<String> {
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    sqlx::raw_sql(domain::discovery::SCAN_SETTINGS).execute(&mut *tx).await?;
+    sqlx::raw_sql(domain::discovery::SEARCH_SCAN_SETTINGS).execute(&mut *tx).await?;
     let explain = format!(
         "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {}",
         domain::sql::discovery::SEARCH_USERS

@@ -57,7 +57,7 @@ async fn nearest_first<T: FromQueryResult>(
     values: Vec<sea_orm::Value>,
 ) -> Result<Vec<T>> {
     let txn = services.db.begin().await?;
-    txn.execute_unprepared(super::SCAN_SETTINGS).await?;
+    txn.execute_unprepared(super::MATCH_SCAN_SETTINGS).await?;
     let rows = T::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
         statement,

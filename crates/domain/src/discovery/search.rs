@@ -217,7 +217,7 @@ pub async fn search(
     };
 
     let txn = services.db.begin().await?;
-    txn.execute_unprepared(super::SCAN_SETTINGS).await?;
+    txn.execute_unprepared(super::SEARCH_SCAN_SETTINGS).await?;
     let mut found: Vec<(SearchKind, Evidence)> = Vec::new();
     for kind in &kinds {
         let (statement, mut values) = match kind {
