@@ -455,6 +455,37 @@ async fn a_builder_who_leaves_discovery_appears_in_no_result_but_keeps_their_pro
 }
 
 #[tokio::test]
+async fn the_projects_of_a_builder_who_leaves_discovery_leave_search_too() {
+    let app = seeded().await;
+    let projects = json!(["PROJECT"]);
+    // Found by its words, by its tech stack (a filter) and by a description in other words.
+    let by_words = names(&app, "design system", projects.clone(), json!(null)).await;
+    assert_eq!(by_words.first().map(String::as_str), Some("Design System Kit"));
+    let by_tech = names(&app, "react", projects.clone(), json!({ "tech": ["figma"] })).await;
+    assert_eq!(by_tech, ["Design System Kit"]);
+    let by_meaning =
+        names(&app, "reusable interface components", projects.clone(), json!(null)).await;
+    assert!(by_meaning.contains(&"Design System Kit".to_owned()), "{by_meaning:?}");
+
+    let james = token(&app, "jamesokafor").await;
+    let hide =
+        "mutation($on: Boolean!) { updateProfile(input: {discoverable: $on}) { discoverable } }";
+    assert_ok(&app.graphql_as(&james, hide, json!({ "on": false })).await);
+    for (q, filter) in [
+        ("design system", json!(null)),
+        ("react", json!({ "tech": ["figma"] })),
+        ("reusable interface components", json!(null)),
+    ] {
+        let found = names(&app, q, projects.clone(), filter).await;
+        assert!(!found.contains(&"Design System Kit".to_owned()), "{q}: {found:?}");
+    }
+
+    assert_ok(&app.graphql_as(&james, hide, json!({ "on": true })).await);
+    let back = names(&app, "design system", projects, json!(null)).await;
+    assert_eq!(back.first().map(String::as_str), Some("Design System Kit"));
+}
+
+#[tokio::test]
 async fn a_deleted_account_leaves_every_result_at_once() {
     let app = seeded().await;
     let priya = token(&app, "priyasharma").await;
