@@ -20,6 +20,13 @@ async fn schema_snapshot(db: &sea_orm::DatabaseConnection) -> Vec<String> {
          FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1",
         "SELECT concat_ws('|', 'extension', extname) AS line FROM pg_extension
          WHERE extname <> 'plpgsql' ORDER BY 1",
+        // The project's own SQL functions (not the extensions'), with their bodies: a down
+        // migration that replaces a function must restore it exactly.
+        "SELECT concat_ws('|', 'function', p.proname, pg_get_functiondef(p.oid)) AS line
+         FROM pg_proc p
+         WHERE p.pronamespace = 'public'::regnamespace
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+         ORDER BY 1",
     ];
     let mut lines = Vec::new();
     for sql in queries {
@@ -47,6 +54,24 @@ async fn up_down_up_leaves_the_same_schema() {
     Migrator::up(&db, None).await.expect("up again");
     let second = schema_snapshot(&db).await;
     assert_eq!(first, second);
+}
+
+/// Each migration's down restores exactly the schema before its up (functions it replaced
+/// included), one step at a time.
+#[tokio::test]
+async fn every_down_restores_the_schema_before_its_up() {
+    let test_db = TestDb::empty().await;
+    let db = test_db.connect().await;
+    let mut before = schema_snapshot(&db).await;
+    for step in 1..=Migrator::migrations().len() {
+        Migrator::up(&db, Some(1)).await.expect("up one");
+        let applied = schema_snapshot(&db).await;
+        Migrator::down(&db, Some(1)).await.expect("down one");
+        assert_eq!(schema_snapshot(&db).await, before, "migration {step}'s down");
+        Migrator::up(&db, Some(1)).await.expect("up one again");
+        assert_eq!(schema_snapshot(&db).await, applied, "migration {step} again");
+        before = applied;
+    }
 }
 
 #[tokio::test]
@@ -113,6 +138,10 @@ async fn the_schema_has_the_designed_columns_indexes_and_constraints() {
         "enum|event_type|project_created,project_shipped,collaboration_confirmed,tribe_created,member_joined_tribe,builder_joined"
     ));
     assert!(has(&s, "extension|vector"));
+    // Discovery's speed-ups (migration 0008): hidden builders by partial index, skills' stems.
+    assert!(has(&s, "ON public.users USING btree (id) WHERE (NOT discoverable)"), "{s:#?}");
+    assert!(has(&s, "column|skills|lexemes|tsvector|tsvector|YES"), "{s:#?}");
+    assert!(has(&s, "function|discovery_lexemes_match|"));
 }
 
 /// The follows constraints, each named by what refuses it: the rows are real users, so a refusal
