@@ -12,6 +12,7 @@ use anyhow::Context as _;
 use sea_orm::sqlx::{self, PgConnection};
 use serde_json::{Value, json};
 
+use crate::discovery_floor as floor;
 use crate::rng::Rng;
 
 const TEXTS_VERSION: &str = "discovery-texts-v1";
@@ -130,7 +131,18 @@ pub struct Figures {
     pub throughput_short: f64,
     pub throughput_profile: f64,
     pub search: Latency,
+    /// One worker: the searches one after another.
+    pub search_sequential: Latency,
+    /// The p50 of the searches without a filter (those the floor runs).
+    pub search_unfiltered_p50: f64,
+    /// One candidates list per request (tribes with one open role).
     pub candidates: Latency,
+    /// Every open role's list of a tribe in one request.
+    pub candidates_per_tribe: Latency,
+    /// The floor's figures (crate::discovery_floor), by what it ran.
+    pub floor: Vec<(String, Latency)>,
+    /// The floor's p50 of each unfiltered search (both lists).
+    pub floor_per_query: Vec<(&'static str, f64)>,
     pub recall_plain: f64,
     pub recall_filtered: f64,
     pub rss_mb: f64,
@@ -382,7 +394,7 @@ pub async fn plan(conn: &mut PgConnection, vector: &str) -> anyhow::Result<Strin
     Ok(lines.join("\n"))
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -390,16 +402,17 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[index].as_secs_f64() * 1000.0
 }
 
-/// Requests from 4 workers for `duration`, each picking the next body in turn; latencies of
-/// answers without errors.
+/// Requests from `concurrency` workers for `duration`, each picking the next body in turn;
+/// latencies of answers without errors.
 pub async fn load(
     addr: &'static str,
     bodies: Arc<Vec<(String, Option<String>)>>,
+    concurrency: usize,
     duration: Duration,
 ) -> (Latency, Vec<(usize, Duration)>) {
     let deadline = Instant::now() + duration;
     let mut workers = Vec::new();
-    for worker in 0..4 {
+    for worker in 0..concurrency {
         let bodies = bodies.clone();
         workers.push(tokio::spawn(async move {
             let mut client = crate::http_client::Client::new(addr);
@@ -423,7 +436,7 @@ pub async fn load(
                     }
                     errors += 1;
                 }
-                next += 4;
+                next += concurrency;
             }
             (latencies, errors)
         }));
@@ -462,16 +475,28 @@ pub fn search_bodies() -> Vec<(String, Option<String>)> {
         .collect()
 }
 
+/// Which tribes the candidates requests ask for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RolesPerTribe {
+    /// Tribes with exactly one unfilled open role: one candidates list per request.
+    One,
+    /// Tribes with any number of them (1 to 3 here): every list of the tribe in one request.
+    Any,
+}
+
 /// Candidates requests for 200 tribes with open roles, each by its owner.
 pub async fn candidates_bodies(
     conn: &mut PgConnection,
+    roles: RolesPerTribe,
 ) -> anyhow::Result<Vec<(String, Option<String>)>> {
     let tribes: Vec<(String, String)> = sqlx::query_as(
         "SELECT t.id, t.owner_id FROM tribes t
-         WHERE EXISTS (SELECT 1 FROM tribe_open_roles r WHERE r.tribe_id = t.id AND NOT r.filled)
+         WHERE (SELECT count(*) FROM tribe_open_roles r WHERE r.tribe_id = t.id AND NOT r.filled)
+               BETWEEN 1 AND $1
            AND t.owner_id IN (SELECT id FROM users WHERE email LIKE '%@bench.dev')
          ORDER BY t.id LIMIT 200",
     )
+    .bind(if roles == RolesPerTribe::One { 1_i64 } else { i64::MAX })
     .fetch_all(&mut *conn)
     .await?;
     let owners: Vec<String> = tribes.iter().map(|(_, o)| o.clone()).collect();
@@ -507,8 +532,16 @@ pub async fn run(
     let plan = plan(&mut conn, vectors.first().context("a query vector")?).await?;
 
     let searches = Arc::new(search_bodies());
-    load(addr, searches.clone(), Duration::from_secs(2)).await; // warm-up
-    let (search, samples) = load(addr, searches.clone(), duration).await;
+    load(addr, searches.clone(), 4, Duration::from_secs(2)).await; // warm-up
+    let (search, samples) = load(addr, searches.clone(), 4, duration).await;
+    let (search_sequential, _) = load(addr, searches.clone(), 1, duration).await;
+    eprintln!(
+        "bench: search c=1 p50 {:.2} ms p99 {:.2} ms ({} requests, {} errors)",
+        search_sequential.p50_ms,
+        search_sequential.p99_ms,
+        search_sequential.requests,
+        search_sequential.errors
+    );
     eprintln!(
         "bench: search c=4 p50 {:.2} ms p99 {:.2} ms ({} requests, {} errors)",
         search.p50_ms, search.p99_ms, search.requests, search.errors
@@ -521,21 +554,91 @@ pub async fn run(
         let label = if *filter == "null" { (*q).to_owned() } else { format!("{q} + {filter}") };
         per_query.push((label, percentile(&mine, 0.5), mine.len()));
     }
-    let candidates_bodies = Arc::new(candidates_bodies(&mut conn).await?);
-    load(addr, candidates_bodies.clone(), Duration::from_secs(2)).await;
-    let (candidates, _) = load(addr, candidates_bodies, duration).await;
-    eprintln!(
-        "bench: candidates c=4 p50 {:.2} ms p99 {:.2} ms ({} requests, {} errors)",
-        candidates.p50_ms, candidates.p99_ms, candidates.requests, candidates.errors
-    );
+    let unfiltered: Vec<Duration> = {
+        let mut mine: Vec<Duration> =
+            samples.iter().filter(|(i, _)| SEARCHES[*i].1 == "null").map(|(_, d)| *d).collect();
+        mine.sort();
+        mine
+    };
+    let search_unfiltered_p50 = percentile(&unfiltered, 0.5);
+    let mut candidates = Vec::new();
+    for roles in [RolesPerTribe::One, RolesPerTribe::Any] {
+        let bodies = Arc::new(candidates_bodies(&mut conn, roles).await?);
+        load(addr, bodies.clone(), 4, Duration::from_secs(2)).await;
+        let (latency, _) = load(addr, bodies, 4, duration).await;
+        eprintln!(
+            "bench: candidates ({}) c=4 p50 {:.2} ms p99 {:.2} ms ({} requests, {} errors)",
+            if roles == RolesPerTribe::One { "one role" } else { "every role of a tribe" },
+            latency.p50_ms,
+            latency.p99_ms,
+            latency.requests,
+            latency.errors
+        );
+        candidates.push(latency);
+    }
     let rss_mb = crate::peak_rss_mb(server_pid)?;
+    let candidates_per_tribe = candidates.pop().context("candidates per tribe")?;
+    let candidates = candidates.pop().context("candidates per role")?;
+
+    // The floor, with the server idle (it stays up, as it would in production).
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(bench_url).await?;
+    let floor_searches = floor::searches(&vectors)?;
+    let mut floor_figures = Vec::new();
+    let mut floor_per_query = Vec::new();
+    for (lists, workers) in [
+        (floor::Lists::Text, 4),
+        (floor::Lists::Vectors, 4),
+        (floor::Lists::Both, 4),
+        (floor::Lists::Both, 1),
+    ] {
+        let work = floor::Work::Search(floor_searches.clone(), lists);
+        let (latency, samples) = floor::load(&pool, &work, workers, duration).await;
+        if matches!(lists, floor::Lists::Both) && workers == 4 {
+            for (i, search) in floor_searches.iter().enumerate() {
+                let mut mine: Vec<Duration> = samples
+                    .iter()
+                    .filter(|(j, _)| *j == i)
+                    .map(|(_, ms)| Duration::from_secs_f64(ms / 1000.0))
+                    .collect();
+                mine.sort();
+                floor_per_query.push((search.label, percentile(&mine, 0.5)));
+            }
+        }
+        eprintln!(
+            "bench: floor, search {}: c={workers} p50 {:.2} ms p99 {:.2} ms ({} searches, {} errors)",
+            lists.label(),
+            latency.p50_ms,
+            latency.p99_ms,
+            latency.requests,
+            latency.errors
+        );
+        floor_figures.push((format!("search, {}, concurrency {workers}", lists.label()), latency));
+    }
+    let roles = floor::single_roles(&mut conn).await?;
+    for workers in [4, 1] {
+        let work = floor::Work::Candidates(roles.clone());
+        let (latency, _) = floor::load(&pool, &work, workers, duration).await;
+        eprintln!(
+            "bench: floor, candidates: c={workers} p50 {:.2} ms p99 {:.2} ms ({} lists, {} errors)",
+            latency.p50_ms, latency.p99_ms, latency.requests, latency.errors
+        );
+        floor_figures.push((
+            format!("candidates (nearest 100 and skill holders), concurrency {workers}"),
+            latency,
+        ));
+    }
     Ok(Figures {
         rows_embedded: embedded.0,
         embed_seconds: embedded.1,
         throughput_short,
         throughput_profile,
         search,
+        search_sequential,
+        search_unfiltered_p50,
         candidates,
+        candidates_per_tribe,
+        floor: floor_figures,
+        floor_per_query,
         recall_plain,
         recall_filtered,
         rss_mb,
@@ -556,8 +659,30 @@ pub fn markdown(f: &Figures) -> String {
     );
     let _ = writeln!(
         out,
-        "| candidates p50 / p99, concurrency 4 | {:.2} ms / {:.2} ms ({} requests, {} errors) | p50 ≤ 20 ms |",
+        "| search p50 / p99, concurrency 1 | {:.2} ms / {:.2} ms ({} requests, {} errors) | — |",
+        f.search_sequential.p50_ms,
+        f.search_sequential.p99_ms,
+        f.search_sequential.requests,
+        f.search_sequential.errors
+    );
+    let _ = writeln!(
+        out,
+        "| search p50, concurrency 4, the {} searches without a filter | {:.2} ms | — |",
+        SEARCHES.iter().filter(|(_, filter)| *filter == "null").count(),
+        f.search_unfiltered_p50
+    );
+    let _ = writeln!(
+        out,
+        "| candidates p50 / p99, concurrency 4, one role's list per request | {:.2} ms / {:.2} ms ({} requests, {} errors) | p50 ≤ 20 ms |",
         f.candidates.p50_ms, f.candidates.p99_ms, f.candidates.requests, f.candidates.errors
+    );
+    let _ = writeln!(
+        out,
+        "| candidates p50 / p99, concurrency 4, every open role of a tribe (1–3) per request | {:.2} ms / {:.2} ms ({} requests, {} errors) | — |",
+        f.candidates_per_tribe.p50_ms,
+        f.candidates_per_tribe.p99_ms,
+        f.candidates_per_tribe.requests,
+        f.candidates_per_tribe.errors
     );
     let _ = writeln!(out, "| HNSW recall@10, no filter | {:.3} | ≥ 0.95 |", f.recall_plain);
     let _ = writeln!(
@@ -570,11 +695,17 @@ pub fn markdown(f: &Figures) -> String {
         "| server peak RSS under load, model loaded | {:.0} MB | ≤ 250 MB |",
         f.rss_mb
     );
-    let _ = writeln!(
-        out,
-        "| embedding the dataset (this run) | {} rows in {:.1} s | — |",
-        f.rows_embedded, f.embed_seconds
-    );
+    let embedding = if f.rows_embedded == 0 {
+        "nothing to embed: an earlier run embedded the dataset".to_owned()
+    } else {
+        format!(
+            "{} rows in {:.1} s ({:.0} rows/s)",
+            f.rows_embedded,
+            f.embed_seconds,
+            f.rows_embedded as f64 / f.embed_seconds.max(1e-9)
+        )
+    };
+    let _ = writeln!(out, "| embedding the dataset (this run) | {embedding} | — |");
     let _ = writeln!(
         out,
         "| embedder throughput, one thread | {:.0} short texts/s, {:.0} profile-sized texts/s | — |",
@@ -582,10 +713,28 @@ pub fn markdown(f: &Figures) -> String {
     );
     let _ = writeln!(
         out,
-        "\nSearch p50 per query (same run):\n\n| query | p50 | requests |\n| --- | --- | --- |"
+        "\nThe floor (crates/bench/src/discovery_floor.rs: the prescribed lists alone, straight \
+         against PostgreSQL, one connection per worker; same run):\n\n| floor | p50 | p99 | units |\n| --- | --- | --- | --- |"
+    );
+    for (label, latency) in &f.floor {
+        let _ = writeln!(
+            out,
+            "| {label} | {:.2} ms | {:.2} ms | {} ({} errors) |",
+            latency.p50_ms, latency.p99_ms, latency.requests, latency.errors
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nSearch p50 per query (same run), and the floor's (both lists, unfiltered searches):\n\n\
+         | query | p50 | requests | floor p50 |\n| --- | --- | --- | --- |"
     );
     for (q, p50, n) in &f.per_query {
-        let _ = writeln!(out, "| `{}` | {p50:.2} ms | {n} |", q.replace('|', "\\|"));
+        let floor = f
+            .floor_per_query
+            .iter()
+            .find(|(label, _)| label == q)
+            .map_or_else(|| "—".to_owned(), |(_, ms)| format!("{ms:.2} ms"));
+        let _ = writeln!(out, "| `{}` | {p50:.2} ms | {n} | {floor} |", q.replace('|', "\\|"));
     }
     let _ = writeln!(
         out,

@@ -1,6 +1,7 @@
 //! `./tribe bench`: the feed benchmark. See docs/benchmarks.md for what it measures and the
 //! figures of the last run.
 mod discovery;
+mod discovery_floor;
 mod floor;
 mod generate;
 mod http_client;

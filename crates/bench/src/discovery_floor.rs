@@ -1,0 +1,215 @@
+//! The discovery floor: the operations the issue prescribes for a search and for a candidates
+//! list, alone, straight against PostgreSQL at concurrency 4, on the same data and with the same
+//! scan settings as the server. No HTTP, GraphQL, filters, skills, exclusions, fusion, snippets or
+//! nodes: what is left is the least any implementation of this ranking over PostgreSQL pays, so
+//! the server's figures can be read against it (docs/benchmarks.md, "Discovery").
+//!
+//! A search's floor is, for each kind (builders, projects, tribes), the full-text list
+//! (`ts_rank_cd` of every match of the search's tsquery, the best 100 kept) and the vector list
+//! (the 100 nearest by the HNSW index); a candidates list's floor is the 100 builders nearest the
+//! role and the builders holding its skills, counted.
+use std::time::{Duration, Instant};
+
+use sea_orm::sqlx::{self, PgConnection, PgPool};
+
+use crate::discovery::{Latency, SEARCHES, percentile};
+
+/// The kinds' tables: each has `search_vector` and `embedding`.
+const KINDS: [&str; 3] = ["users", "projects", "tribes"];
+
+fn text_list(table: &str) -> String {
+    format!(
+        "SELECT id FROM {table}, discovery_tsquery($1, $2, $3) q WHERE search_vector @@ q
+         ORDER BY ts_rank_cd(search_vector, q) DESC, id LIMIT 100"
+    )
+}
+
+fn vector_list(table: &str) -> String {
+    format!("SELECT id FROM {table} ORDER BY embedding <=> $1::vector LIMIT 100")
+}
+
+const ROLE_NEAREST: &str = "SELECT id FROM users
+    ORDER BY embedding <=> (SELECT embedding FROM tribe_open_roles WHERE id = $1) LIMIT 100";
+
+const ROLE_SKILL_HOLDERS: &str = "SELECT us.user_id, count(*) FROM tribe_open_roles r, skills s
+    JOIN user_skills us ON us.skill_id = s.id
+    WHERE r.id = $1
+      AND lower(s.name) IN (SELECT lower(x) FROM jsonb_array_elements_text(r.skills_needed) x)
+    GROUP BY us.user_id ORDER BY count(*) DESC, us.user_id LIMIT 400";
+
+/// Which lists of a search the floor computes.
+#[derive(Clone, Copy, Debug)]
+pub enum Lists {
+    Text,
+    Vectors,
+    Both,
+}
+
+impl Lists {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Text => "full-text lists only (ts_rank_cd, 3 kinds)",
+            Self::Vectors => "vector lists only (HNSW, 3 kinds)",
+            Self::Both => "both",
+        }
+    }
+}
+
+/// One search of the floor: the searches without a filter (a filter changes what a statement
+/// reads; the floor has none), with their query vectors.
+#[derive(Clone)]
+pub struct FloorSearch {
+    pub label: &'static str,
+    full: String,
+    head: String,
+    prefix: Option<String>,
+    vector: String,
+}
+
+/// The unfiltered benchmark searches, split as the server splits them; `vectors` in the order of
+/// `SEARCHES` (as `query_vectors` gives them).
+pub fn searches(vectors: &[String]) -> anyhow::Result<Vec<FloorSearch>> {
+    let mut out = Vec::new();
+    for ((query, filter), vector) in SEARCHES.iter().zip(vectors) {
+        if *filter != "null" {
+            continue;
+        }
+        let text = domain::discovery::query::parse("query", query)
+            .map_err(|e| anyhow::anyhow!("benchmark query {query:?}: {e}"))?;
+        out.push(FloorSearch {
+            label: query,
+            full: text.full,
+            head: text.head,
+            prefix: text.prefix,
+            vector: vector.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// The open roles of the tribes `candidates_bodies(RolesPerTribe::One)` asks for, in its order.
+pub async fn single_roles(conn: &mut PgConnection) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT r.id FROM tribe_open_roles r JOIN tribes t ON t.id = r.tribe_id
+         WHERE NOT r.filled
+           AND (SELECT count(*) FROM tribe_open_roles o WHERE o.tribe_id = t.id AND NOT o.filled) = 1
+           AND t.owner_id IN (SELECT id FROM users WHERE email LIKE '%@bench.dev')
+         ORDER BY t.id LIMIT 200",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+async fn one_search(pool: &PgPool, search: &FloorSearch, lists: Lists) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::raw_sql(domain::discovery::SEARCH_SCAN_SETTINGS).execute(&mut *tx).await?;
+    for table in KINDS {
+        if matches!(lists, Lists::Text | Lists::Both) {
+            sqlx::query(sqlx::AssertSqlSafe(text_list(table)))
+                .bind(&search.full)
+                .bind(&search.head)
+                .bind(&search.prefix)
+                .fetch_all(&mut *tx)
+                .await?;
+        }
+        if matches!(lists, Lists::Vectors | Lists::Both) {
+            sqlx::query(sqlx::AssertSqlSafe(vector_list(table)))
+                .bind(&search.vector)
+                .fetch_all(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await
+}
+
+async fn one_role(pool: &PgPool, role: &str) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::raw_sql(domain::discovery::MATCH_SCAN_SETTINGS).execute(&mut *tx).await?;
+    sqlx::query(ROLE_NEAREST).bind(role).fetch_all(&mut *tx).await?;
+    sqlx::query(ROLE_SKILL_HOLDERS).bind(role).fetch_all(&mut *tx).await?;
+    tx.commit().await
+}
+
+/// What one unit of floor work is.
+#[derive(Clone)]
+pub enum Work {
+    Search(Vec<FloorSearch>, Lists),
+    Candidates(Vec<String>),
+}
+
+impl Work {
+    fn len(&self) -> usize {
+        match self {
+            Self::Search(searches, _) => searches.len(),
+            Self::Candidates(roles) => roles.len(),
+        }
+    }
+
+    async fn run(&self, pool: &PgPool, index: usize) -> sqlx::Result<()> {
+        match self {
+            Self::Search(searches, lists) => {
+                one_search(pool, &searches[index % searches.len()], *lists).await
+            }
+            Self::Candidates(roles) => one_role(pool, &roles[index % roles.len()]).await,
+        }
+    }
+}
+
+/// `work` from `workers` workers (each on its own connection, as the server's pool gives them)
+/// for `duration`, after a warm-up of 2 s; latencies of the units, and each unit's (its index in
+/// the work's list, milliseconds).
+pub async fn load(
+    pool: &PgPool,
+    work: &Work,
+    workers: usize,
+    duration: Duration,
+) -> (Latency, Vec<(usize, f64)>) {
+    let run_for = |duration: Duration| {
+        let mut tasks = Vec::new();
+        let deadline = Instant::now() + duration;
+        for worker in 0..workers {
+            let (pool, work) = (pool.clone(), work.clone());
+            tasks.push(tokio::spawn(async move {
+                let (mut samples, mut errors) = (Vec::new(), 0);
+                let mut next = worker;
+                while Instant::now() < deadline {
+                    let started = Instant::now();
+                    match work.run(&pool, next).await {
+                        Ok(()) => samples.push((next % work.len(), started.elapsed())),
+                        Err(e) => {
+                            if errors == 0 {
+                                eprintln!("bench: floor error: {e}");
+                            }
+                            errors += 1;
+                        }
+                    }
+                    next += workers;
+                }
+                (samples, errors)
+            }));
+        }
+        tasks
+    };
+    for worker in run_for(Duration::from_secs(2)) {
+        let _ = worker.await;
+    }
+    let (mut all, mut errors) = (Vec::new(), 0);
+    for worker in run_for(duration) {
+        if let Ok((samples, e)) = worker.await {
+            all.extend(samples);
+            errors += e;
+        }
+    }
+    let mut sorted: Vec<Duration> = all.iter().map(|(_, d)| *d).collect();
+    sorted.sort();
+    let per_unit = all.iter().map(|(i, d)| (*i, d.as_secs_f64() * 1000.0)).collect();
+    (
+        Latency {
+            requests: sorted.len(),
+            errors,
+            p50_ms: percentile(&sorted, 0.5),
+            p99_ms: percentile(&sorted, 0.99),
+        },
+        per_unit,
+    )
+}
