@@ -157,6 +157,20 @@ pub struct Latency {
     pub p99_ms: f64,
 }
 
+impl Latency {
+    /// The percentiles of `samples` (each tagged with what it measured), with `errors` failures.
+    pub fn of(samples: &[(usize, Duration)], errors: usize) -> Self {
+        let mut sorted: Vec<Duration> = samples.iter().map(|(_, d)| *d).collect();
+        sorted.sort();
+        Self {
+            requests: sorted.len(),
+            errors,
+            p50_ms: percentile(&sorted, 0.5),
+            p99_ms: percentile(&sorted, 0.99),
+        }
+    }
+}
+
 /// Gives the synthetic rows realistic texts (once; the triggers mark them stale).
 pub async fn ensure_texts(conn: &mut PgConnection) -> anyhow::Result<()> {
     sqlx::raw_sql(sqlx::AssertSqlSafe(
@@ -448,17 +462,7 @@ pub async fn load(
             errors += e;
         }
     }
-    let mut sorted: Vec<Duration> = all.iter().map(|(_, d)| *d).collect();
-    sorted.sort();
-    (
-        Latency {
-            requests: sorted.len(),
-            errors,
-            p50_ms: percentile(&sorted, 0.5),
-            p99_ms: percentile(&sorted, 0.99),
-        },
-        all,
-    )
+    (Latency::of(&all, errors), all)
 }
 
 pub fn search_bodies() -> Vec<(String, Option<String>)> {
@@ -595,11 +599,8 @@ pub async fn run(
         let (latency, samples) = floor::load(&pool, &work, workers, duration).await;
         if matches!(lists, floor::Lists::Both) && workers == 4 {
             for (i, search) in floor_searches.iter().enumerate() {
-                let mut mine: Vec<Duration> = samples
-                    .iter()
-                    .filter(|(j, _)| *j == i)
-                    .map(|(_, ms)| Duration::from_secs_f64(ms / 1000.0))
-                    .collect();
+                let mut mine: Vec<Duration> =
+                    samples.iter().filter(|(j, _)| *j == i).map(|(_, d)| *d).collect();
                 mine.sort();
                 floor_per_query.push((search.label, percentile(&mine, 0.5)));
             }

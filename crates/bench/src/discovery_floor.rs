@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::{self, PgConnection, PgPool};
 
-use crate::discovery::{Latency, SEARCHES, percentile};
+use crate::discovery::{Latency, SEARCHES};
 
 /// The kinds' tables: each has `search_vector` and `embedding`.
 const KINDS: [&str; 3] = ["users", "projects", "tribes"];
@@ -156,14 +156,14 @@ impl Work {
 }
 
 /// `work` from `workers` workers (each on its own connection, as the server's pool gives them)
-/// for `duration`, after a warm-up of 2 s; latencies of the units, and each unit's (its index in
-/// the work's list, milliseconds).
+/// for `duration`, after a warm-up of 2 s; latencies of the units, and each unit's (tagged with
+/// its index in the work's list).
 pub async fn load(
     pool: &PgPool,
     work: &Work,
     workers: usize,
     duration: Duration,
-) -> (Latency, Vec<(usize, f64)>) {
+) -> (Latency, Vec<(usize, Duration)>) {
     let run_for = |duration: Duration| {
         let mut tasks = Vec::new();
         let deadline = Instant::now() + duration;
@@ -200,16 +200,5 @@ pub async fn load(
             errors += e;
         }
     }
-    let mut sorted: Vec<Duration> = all.iter().map(|(_, d)| *d).collect();
-    sorted.sort();
-    let per_unit = all.iter().map(|(i, d)| (*i, d.as_secs_f64() * 1000.0)).collect();
-    (
-        Latency {
-            requests: sorted.len(),
-            errors,
-            p50_ms: percentile(&sorted, 0.5),
-            p99_ms: percentile(&sorted, 0.99),
-        },
-        per_unit,
-    )
+    (Latency::of(&all, errors), all)
 }
