@@ -586,7 +586,7 @@ pub async fn run(
 
     // The floor, with the server idle (it stays up, as it would in production).
     let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(bench_url).await?;
-    let floor_searches = floor::searches(&vectors)?;
+    let floor_searches = floor::searches()?;
     let mut floor_figures = Vec::new();
     let mut floor_per_query = Vec::new();
     for (lists, workers) in [

@@ -56,32 +56,40 @@ impl Lists {
 }
 
 /// One search of the floor: the searches without a filter (a filter changes what a statement
-/// reads; the floor has none), with their query vectors.
+/// reads; the floor has none), split and embedded as the server splits and embeds them.
 #[derive(Clone)]
 pub struct FloorSearch {
     pub label: &'static str,
     full: String,
     head: String,
     prefix: Option<String>,
-    vector: String,
+    /// The wanted words' vector (pgvector text form), or none when the model finds nothing in them.
+    vector: Option<String>,
 }
 
-/// The unfiltered benchmark searches, split as the server splits them; `vectors` in the order of
-/// `SEARCHES` (as `query_vectors` gives them).
-pub fn searches(vectors: &[String]) -> anyhow::Result<Vec<FloorSearch>> {
+/// The unfiltered benchmark searches, with the default model's vectors of their wanted words.
+pub fn searches() -> anyhow::Result<Vec<FloorSearch>> {
+    let embedder = embed::EmbedderConfig::from_lookup(|k| std::env::var(k).ok())?.build()?;
     let mut out = Vec::new();
-    for ((query, filter), vector) in SEARCHES.iter().zip(vectors) {
+    for (query, filter) in SEARCHES {
         if *filter != "null" {
             continue;
         }
         let text = domain::discovery::query::parse("query", query)
             .map_err(|e| anyhow::anyhow!("benchmark query {query:?}: {e}"))?;
+        let vector = embedder
+            .embed_batch(&[text.wanted.as_str()])?
+            .pop()
+            .flatten()
+            .map(embed::pad_for_storage)
+            .transpose()?
+            .map(|v| format!("[{}]", v.iter().map(f32::to_string).collect::<Vec<_>>().join(",")));
         out.push(FloorSearch {
             label: query,
             full: text.full,
             head: text.head,
             prefix: text.prefix,
-            vector: vector.clone(),
+            vector,
         });
     }
     Ok(out)
@@ -112,9 +120,9 @@ async fn one_search(pool: &PgPool, search: &FloorSearch, lists: Lists) -> sqlx::
                 .fetch_all(&mut *tx)
                 .await?;
         }
-        if matches!(lists, Lists::Vectors | Lists::Both) {
+        if let (Lists::Vectors | Lists::Both, Some(vector)) = (lists, &search.vector) {
             sqlx::query(sqlx::AssertSqlSafe(vector_list(table)))
-                .bind(&search.vector)
+                .bind(vector)
                 .fetch_all(&mut *tx)
                 .await?;
         }
