@@ -22,13 +22,17 @@ excluded AS MATERIALIZED (
     UNION
     SELECT t.owner_id FROM tribes t, role WHERE t.id = role.tribe_id
 ),
+-- The skills the role needs, found once (by name or slug).
+needed_skills AS MATERIALIZED (
+    SELECT s.id, s.name FROM skills s, role
+    WHERE lower(s.name) = ANY(role.needed) OR s.slug = ANY(role.needed)
+),
 -- Counted from user_skills alone, then the first 4 × $3 by count checked against users (a
 -- popular skill has thousands of holders; joining them all with users is what would cost).
 skill_counts AS (
     SELECT us.user_id AS id, count(*) AS matched
-    FROM role, skills s
-    JOIN user_skills us ON us.skill_id = s.id
-    WHERE lower(s.name) = ANY(role.needed) OR s.slug = ANY(role.needed)
+    FROM needed_skills ns
+    JOIN user_skills us ON us.skill_id = ns.id
     GROUP BY us.user_id
     ORDER BY count(*) DESC, us.user_id
     LIMIT 4 * $3
@@ -59,10 +63,12 @@ pool AS MATERIALIZED (
 ),
 scored AS MATERIALIZED (
     SELECT u.id, u.availability_status,
-           coalesce((SELECT array_agg(s.name ORDER BY s.name)
-                     FROM user_skills us JOIN skills s ON s.id = us.skill_id
-                     WHERE us.user_id = u.id
-                       AND (lower(s.name) = ANY(role.needed) OR s.slug = ANY(role.needed))), '{}')
+           -- Each needed skill looked up by the (user, skill) key: a few lookups per builder,
+           -- not every skill of every builder matched by name.
+           coalesce((SELECT array_agg(ns.name ORDER BY ns.name)
+                     FROM needed_skills ns
+                     WHERE EXISTS (SELECT 1 FROM user_skills us
+                                   WHERE us.user_id = u.id AND us.skill_id = ns.id)), '{}')
                AS matched_skills,
            CASE WHEN c.distance IS NOT NULL THEN 1 - c.distance
                 WHEN u.embedding_model = $2 AND role.embedding IS NOT NULL
