@@ -169,6 +169,13 @@ impl Latency {
             p99_ms: percentile(&sorted, 0.99),
         }
     }
+
+    /// The percentiles of the samples whose unit (index in the work's list) `keep` accepts.
+    pub fn of_units(samples: &[(usize, Duration)], keep: impl Fn(usize) -> bool) -> Self {
+        let kept: Vec<(usize, Duration)> =
+            samples.iter().filter(|(i, _)| keep(*i)).copied().collect();
+        Self::of(&kept, 0)
+    }
 }
 
 /// Gives the synthetic rows realistic texts (once; the triggers mark them stale).
@@ -408,7 +415,7 @@ pub async fn plan(conn: &mut PgConnection, vector: &str) -> anyhow::Result<Strin
     Ok(lines.join("\n"))
 }
 
-pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -552,19 +559,11 @@ pub async fn run(
     );
     let mut per_query = Vec::new();
     for (i, (q, filter)) in SEARCHES.iter().enumerate() {
-        let mut mine: Vec<Duration> =
-            samples.iter().filter(|(j, _)| *j == i).map(|(_, d)| *d).collect();
-        mine.sort();
+        let mine = Latency::of_units(&samples, |j| j == i);
         let label = if *filter == "null" { (*q).to_owned() } else { format!("{q} + {filter}") };
-        per_query.push((label, percentile(&mine, 0.5), mine.len()));
+        per_query.push((label, mine.p50_ms, mine.requests));
     }
-    let unfiltered: Vec<Duration> = {
-        let mut mine: Vec<Duration> =
-            samples.iter().filter(|(i, _)| SEARCHES[*i].1 == "null").map(|(_, d)| *d).collect();
-        mine.sort();
-        mine
-    };
-    let search_unfiltered_p50 = percentile(&unfiltered, 0.5);
+    let search_unfiltered_p50 = Latency::of_units(&samples, |i| SEARCHES[i].1 == "null").p50_ms;
     let mut candidates = Vec::new();
     for roles in [RolesPerTribe::One, RolesPerTribe::Any] {
         let bodies = Arc::new(candidates_bodies(&mut conn, roles).await?);
@@ -585,49 +584,7 @@ pub async fn run(
     let candidates = candidates.pop().context("candidates per role")?;
 
     // The floor, with the server idle (it stays up, as it would in production).
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(bench_url).await?;
-    let floor_searches = floor::searches()?;
-    let mut floor_figures = Vec::new();
-    let mut floor_per_query = Vec::new();
-    for (lists, workers) in [
-        (floor::Lists::Text, 4),
-        (floor::Lists::Vectors, 4),
-        (floor::Lists::Both, 4),
-        (floor::Lists::Both, 1),
-    ] {
-        let work = floor::Work::Search(floor_searches.clone(), lists);
-        let (latency, samples) = floor::load(&pool, &work, workers, duration).await;
-        if matches!(lists, floor::Lists::Both) && workers == 4 {
-            for (i, search) in floor_searches.iter().enumerate() {
-                let mut mine: Vec<Duration> =
-                    samples.iter().filter(|(j, _)| *j == i).map(|(_, d)| *d).collect();
-                mine.sort();
-                floor_per_query.push((search.label, percentile(&mine, 0.5)));
-            }
-        }
-        eprintln!(
-            "bench: floor, search {}: c={workers} p50 {:.2} ms p99 {:.2} ms ({} searches, {} errors)",
-            lists.label(),
-            latency.p50_ms,
-            latency.p99_ms,
-            latency.requests,
-            latency.errors
-        );
-        floor_figures.push((format!("search, {}, concurrency {workers}", lists.label()), latency));
-    }
-    let roles = floor::single_roles(&mut conn).await?;
-    for workers in [4, 1] {
-        let work = floor::Work::Candidates(roles.clone());
-        let (latency, _) = floor::load(&pool, &work, workers, duration).await;
-        eprintln!(
-            "bench: floor, candidates: c={workers} p50 {:.2} ms p99 {:.2} ms ({} lists, {} errors)",
-            latency.p50_ms, latency.p99_ms, latency.requests, latency.errors
-        );
-        floor_figures.push((
-            format!("candidates (nearest 100 and skill holders), concurrency {workers}"),
-            latency,
-        ));
-    }
+    let (floor, floor_per_query) = floor::measure(bench_url, &mut conn, duration).await?;
     Ok(Figures {
         rows_embedded: embedded.0,
         embed_seconds: embedded.1,
@@ -638,7 +595,7 @@ pub async fn run(
         search_unfiltered_p50,
         candidates,
         candidates_per_tribe,
-        floor: floor_figures,
+        floor,
         floor_per_query,
         recall_plain,
         recall_filtered,

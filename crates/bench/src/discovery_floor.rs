@@ -1,5 +1,5 @@
 //! The discovery floor: the operations the issue prescribes for a search and for a candidates
-//! list, alone, straight against PostgreSQL at concurrency 4, on the same data and with the same
+//! list, alone, straight against PostgreSQL at concurrency 4 and 1, on the same data and with the same
 //! scan settings as the server. No HTTP, GraphQL, filters, skills, exclusions, fusion, snippets or
 //! nodes: what is left is the least any implementation of this ranking over PostgreSQL pays, so
 //! the server's figures can be read against it (docs/benchmarks.md, "Discovery").
@@ -209,4 +209,50 @@ pub async fn load(
         }
     }
     (Latency::of(&all, errors), all)
+}
+
+/// Every floor measure, in the order docs/benchmarks.md shows them: (what ran, its latency), and
+/// the p50 of each search when both lists ran at concurrency 4.
+pub async fn measure(
+    bench_url: &str,
+    conn: &mut PgConnection,
+    duration: Duration,
+) -> anyhow::Result<(Vec<(String, Latency)>, Vec<(&'static str, f64)>)> {
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(bench_url).await?;
+    let floor_searches = searches()?;
+    let mut figures = Vec::new();
+    let mut per_query = Vec::new();
+    for (lists, workers) in
+        [(Lists::Text, 4), (Lists::Vectors, 4), (Lists::Both, 4), (Lists::Both, 1)]
+    {
+        let work = Work::Search(floor_searches.clone(), lists);
+        let (latency, samples) = load(&pool, &work, workers, duration).await;
+        if matches!(lists, Lists::Both) && workers == 4 {
+            for (i, search) in floor_searches.iter().enumerate() {
+                per_query.push((search.label, Latency::of_units(&samples, |j| j == i).p50_ms));
+            }
+        }
+        eprintln!(
+            "bench: floor, search {}: c={workers} p50 {:.2} ms p99 {:.2} ms ({} searches, {} errors)",
+            lists.label(),
+            latency.p50_ms,
+            latency.p99_ms,
+            latency.requests,
+            latency.errors
+        );
+        figures.push((format!("search, {}, concurrency {workers}", lists.label()), latency));
+    }
+    let roles = single_roles(conn).await?;
+    for workers in [4, 1] {
+        let (latency, _) = load(&pool, &Work::Candidates(roles.clone()), workers, duration).await;
+        eprintln!(
+            "bench: floor, candidates: c={workers} p50 {:.2} ms p99 {:.2} ms ({} lists, {} errors)",
+            latency.p50_ms, latency.p99_ms, latency.requests, latency.errors
+        );
+        figures.push((
+            format!("candidates (nearest 100 and skill holders), concurrency {workers}"),
+            latency,
+        ));
+    }
+    Ok((figures, per_query))
 }
